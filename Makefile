@@ -1,0 +1,37 @@
+# Every target installs what it needs first (npm ci from the lock, once per lock change).
+.PHONY: run test migrate tables schema codegen typecheck check-contract install
+
+STAMP := node_modules/.install-stamp
+
+$(STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+install: $(STAMP)
+
+## Serve: embedded PostgreSQL and DynamoDB Local unless DATABASE_URL / DYNAMODB_ENDPOINT / AWS_REGION say otherwise.
+run: $(STAMP)
+	npm start
+
+## The whole test suite against real PostgreSQL (DATABASE_URL, or embedded) and DynamoDB Local.
+test: $(STAMP)
+	npm run typecheck
+	npm test
+
+migrate: $(STAMP)
+	npm run db:migrate
+
+tables: $(STAMP)
+	npm run dynamo:tables
+
+schema: $(STAMP)
+	npm run schema:emit
+
+codegen: $(STAMP)
+	npm run codegen
+
+typecheck: $(STAMP)
+	npm run typecheck
+
+check-contract: $(STAMP)
+	node ../shared/tools/check-contract.mjs

@@ -1,0 +1,49 @@
+// The HTTP application: GraphQL at /graphql, REST under /api, health, and a JSON 404.
+import { ApolloServer } from "@apollo/server";
+import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
+import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
+import { expressMiddleware } from "@as-integrations/express5";
+import express, { type Express } from "express";
+import type { Server } from "node:http";
+import type { Container } from "./container";
+import { createContextFactory, type GraphQLContext } from "./graphql/context";
+import { createFormatError } from "./graphql/errors";
+import { createPlaygroundRouter } from "./graphql/playground";
+import { buildGraphQLSchema } from "./graphql/schema";
+import { createHealthRouter } from "./health/health.routes";
+import { createRestErrorHandler, notFoundHandler } from "./rest/errors";
+
+export const GRAPHQL_PATH = "/graphql";
+/** GraphQL request bodies: generous for appendJobLogs batches, bounded for everything else. */
+export const GRAPHQL_BODY_LIMIT = "2mb";
+
+export interface App {
+  express: Express;
+  apollo: ApolloServer<GraphQLContext>;
+}
+
+export async function createApp(container: Container, httpServer: Server): Promise<App> {
+  const { config, logger } = container;
+  const apollo = new ApolloServer<GraphQLContext>({
+    schema: await buildGraphQLSchema(),
+    introspection: !config.isProduction,
+    formatError: createFormatError(logger),
+    includeStacktraceInErrorResponses: false,
+    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), ApolloServerPluginLandingPageDisabled()],
+  });
+  await apollo.start();
+
+  const app = express();
+  app.disable("x-powered-by");
+  app.set("trust proxy", false);
+  app.use(createHealthRouter(container.stores));
+  if (!config.isProduction) app.use(createPlaygroundRouter(GRAPHQL_PATH));
+  app.use(
+    GRAPHQL_PATH,
+    express.json({ limit: GRAPHQL_BODY_LIMIT }),
+    expressMiddleware(apollo, { context: createContextFactory(container) }),
+  );
+  app.use(notFoundHandler);
+  app.use(createRestErrorHandler(logger));
+  return { express: app, apollo };
+}

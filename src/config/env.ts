@@ -1,0 +1,99 @@
+// The one place that reads process.env. Every problem is collected and reported
+// together, so a misconfigured deployment fails once, with the whole list.
+import { z } from "zod";
+
+const emptyAsUnset = (value: unknown) => (value === "" ? undefined : value);
+const optionalString = z.preprocess(emptyAsUnset, z.string().optional());
+
+const envSchema = z
+  .object({
+    NODE_ENV: z.preprocess(emptyAsUnset, z.enum(["development", "production", "test"]).default("development")),
+    PORT: z.preprocess(emptyAsUnset, z.coerce.number().int().min(0).max(65535).default(4000)),
+    HOST: z.preprocess(emptyAsUnset, z.string().default("0.0.0.0")),
+    DATABASE_URL: z.preprocess(
+      emptyAsUnset,
+      z
+        .url({ protocol: /^postgres(ql)?$/, error: "must be a postgres:// or postgresql:// URL" })
+        .optional(),
+    ),
+    DYNAMODB_ENDPOINT: z.preprocess(emptyAsUnset, z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }).optional()),
+    AWS_REGION: optionalString,
+    DYNAMODB_TABLE_PREFIX: z.preprocess(
+      emptyAsUnset,
+      z
+        .string()
+        .regex(/^[A-Za-z0-9_.-]{0,200}$/, "may hold only letters, digits, '_', '-' and '.'")
+        .default(""),
+    ),
+    JWT_SECRET: z.preprocess(emptyAsUnset, z.string().min(32, "must be at least 32 characters").optional()),
+    TOKEN_TTL_HOURS: z.preprocess(emptyAsUnset, z.coerce.number().positive().max(24 * 30).default(12)),
+    ADMIN_EMAIL: z.preprocess(emptyAsUnset, z.email().optional()),
+    ADMIN_PASSWORD: z.preprocess(emptyAsUnset, z.string().min(10).max(256).optional()),
+    CACHE_TTL_DAYS: z.preprocess(emptyAsUnset, z.coerce.number().positive("must be a positive number of days").default(7)),
+    DATA_DIR: z.preprocess(emptyAsUnset, z.string().default(".data")),
+    LOG_LEVEL: z.preprocess(
+      emptyAsUnset,
+      z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+    ),
+  })
+  .superRefine((env, ctx) => {
+    if (env.NODE_ENV === "production" && !env.JWT_SECRET) {
+      ctx.addIssue({ code: "custom", path: ["JWT_SECRET"], message: "is required when NODE_ENV=production" });
+    }
+    if (Boolean(env.ADMIN_EMAIL) !== Boolean(env.ADMIN_PASSWORD)) {
+      ctx.addIssue({ code: "custom", path: ["ADMIN_PASSWORD"], message: "ADMIN_EMAIL and ADMIN_PASSWORD go together" });
+    }
+  });
+
+type ParsedEnv = z.infer<typeof envSchema>;
+
+export interface Config {
+  nodeEnv: ParsedEnv["NODE_ENV"];
+  isProduction: boolean;
+  port: number;
+  host: string;
+  /** Unset: an embedded PostgreSQL is started under dataDir. */
+  databaseUrl: string | undefined;
+  /** Unset with no awsRegion: an embedded DynamoDB Local is started under dataDir. */
+  dynamoEndpoint: string | undefined;
+  awsRegion: string | undefined;
+  tablePrefix: string;
+  /** Unset outside production: a random secret per process (tokens die with it). */
+  jwtSecret: string | undefined;
+  tokenTtlHours: number;
+  admin: { email: string; password: string } | undefined;
+  cacheTtlDays: number;
+  dataDir: string;
+  logLevel: ParsedEnv["LOG_LEVEL"];
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    this.name = "ConfigError";
+  }
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join(".") || "env"}: ${issue.message}`));
+  }
+  const e = parsed.data;
+  return {
+    nodeEnv: e.NODE_ENV,
+    isProduction: e.NODE_ENV === "production",
+    port: e.PORT,
+    host: e.HOST,
+    databaseUrl: e.DATABASE_URL,
+    dynamoEndpoint: e.DYNAMODB_ENDPOINT,
+    awsRegion: e.AWS_REGION,
+    tablePrefix: e.DYNAMODB_TABLE_PREFIX,
+    jwtSecret: e.JWT_SECRET,
+    tokenTtlHours: e.TOKEN_TTL_HOURS,
+    admin: e.ADMIN_EMAIL && e.ADMIN_PASSWORD ? { email: e.ADMIN_EMAIL, password: e.ADMIN_PASSWORD } : undefined,
+    cacheTtlDays: e.CACHE_TTL_DAYS,
+    dataDir: e.DATA_DIR,
+    logLevel: e.LOG_LEVEL,
+  };
+}

@@ -1,0 +1,53 @@
+// Builds the long-lived parts once at start: repositories over the stores and
+// the services over them. Transports (GraphQL, REST) only ever see services.
+import type { Config } from "./config/env";
+import { createTokenIssuer, type TokenIssuer } from "./auth/token";
+import type { Dynamo } from "./infra/dynamodb/client";
+import type { TableNames } from "./infra/dynamodb/tables";
+import type { Logger } from "./infra/logger";
+import type { PrismaClient } from "./infra/postgres/prisma";
+import { UserRepository } from "./users/user.repository";
+import { VmRepository } from "./vms/vm.repository";
+import { VmService } from "./vms/vm.service";
+
+export interface Stores {
+  prisma: PrismaClient;
+  dynamo: Dynamo;
+  tables: TableNames;
+}
+
+export interface Repositories {
+  users: UserRepository;
+  vms: VmRepository;
+}
+
+export interface Services {
+  vms: VmService;
+}
+
+export interface Container {
+  config: Config;
+  logger: Logger;
+  stores: Stores;
+  tokens: TokenIssuer;
+  repositories: Repositories;
+  services: Services;
+}
+
+export function createContainer(config: Config, logger: Logger, stores: Stores): Container {
+  const repositories: Repositories = {
+    users: new UserRepository(stores.prisma),
+    vms: new VmRepository(stores.dynamo.doc, stores.tables.vms),
+  };
+  const services: Services = {
+    vms: new VmService(repositories.vms),
+  };
+  return {
+    config,
+    logger,
+    stores,
+    tokens: createTokenIssuer(config.jwtSecret, config.tokenTtlHours),
+    repositories,
+    services,
+  };
+}

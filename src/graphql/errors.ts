@@ -1,0 +1,54 @@
+// The one mapping from service errors to GraphQL errors.
+import { unwrapResolverError } from "@apollo/server/errors";
+import { GraphQLError, type GraphQLFormattedError } from "graphql";
+import { AppError, ErrorCode } from "../shared/errors";
+import type { Logger } from "../infra/logger";
+
+const HTTP_STATUS: Partial<Record<ErrorCode, number>> = {
+  UNAUTHENTICATED: 401,
+  SERVICE_UNAVAILABLE: 503,
+};
+
+/** For errors thrown outside resolvers (the context factory). */
+export function toGraphQLError(error: unknown, logger: Logger): GraphQLError {
+  if (error instanceof AppError) {
+    const status = HTTP_STATUS[error.code];
+    return new GraphQLError(error.message, {
+      extensions: { code: error.code, ...(status ? { http: { status } } : {}) },
+    });
+  }
+  logger.error({ err: error }, "request failed");
+  return new GraphQLError("Internal server error", {
+    extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR, http: { status: 500 } },
+  });
+}
+
+export function createFormatError(logger: Logger) {
+  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const original = unwrapResolverError(error);
+    if (original instanceof AppError) {
+      return {
+        message: original.message,
+        locations: formatted.locations,
+        path: formatted.path,
+        extensions: {
+          code: original.code,
+          ...(original.problems.length ? { problems: original.problems } : {}),
+        },
+      };
+    }
+    // Errors graphql-js or Apollo raised themselves (parse, validation, variable
+    // coercion) already carry a code and a safe message.
+    if (formatted.extensions?.code !== ErrorCode.INTERNAL_SERVER_ERROR) {
+      const { stacktrace: _stacktrace, ...extensions } = formatted.extensions ?? {};
+      return { ...formatted, extensions };
+    }
+    logger.error({ err: original, path: formatted.path }, "unexpected error in a resolver");
+    return {
+      message: "Internal server error",
+      locations: formatted.locations,
+      path: formatted.path,
+      extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR },
+    };
+  };
+}

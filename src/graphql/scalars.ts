@@ -1,0 +1,26 @@
+import { GraphQLScalarType, Kind } from "graphql";
+import { DateTimeISOResolver, EmailAddressResolver, JSONObjectResolver } from "graphql-scalars";
+import { isLogTimestamp } from "../shared/log-timestamp";
+
+export { DateTimeISOResolver as DateTimeISO, EmailAddressResolver as EmailAddress, JSONObjectResolver as JSONObject };
+
+const invalid = (value: unknown) =>
+  new TypeError(`LogTimestamp must look like 2026-11-26T09:41:10.123456Z (UTC, 6 fractional digits), got ${JSON.stringify(value)}`);
+
+export const LogTimestamp = new GraphQLScalarType<string, string>({
+  name: "LogTimestamp",
+  description:
+    "ISO-8601 UTC timestamp with exactly 6 fractional digits, e.g. 2026-11-26T09:41:10.123456Z. Sorts lexicographically.",
+  serialize(value) {
+    if (typeof value === "string" && isLogTimestamp(value)) return value;
+    throw invalid(value);
+  },
+  parseValue(value) {
+    if (typeof value === "string" && isLogTimestamp(value)) return value;
+    throw invalid(value);
+  },
+  parseLiteral(ast) {
+    if (ast.kind === Kind.STRING && isLogTimestamp(ast.value)) return ast.value;
+    throw invalid(ast.kind === Kind.STRING ? ast.value : ast.kind);
+  },
+});

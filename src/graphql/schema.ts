@@ -1,0 +1,29 @@
+import "reflect-metadata";
+import { printSchema, type GraphQLSchema } from "graphql";
+import { buildSchema } from "type-graphql";
+import { VmResolver } from "../vms/vm.resolver";
+import { authChecker } from "./auth-checker";
+
+// Every feature's resolvers; the schema (and schema.graphql) is built from these.
+const RESOLVERS = [VmResolver] as const;
+
+let built: Promise<GraphQLSchema> | undefined;
+
+/** The schema is the same for every server in the process, so it is built once. */
+export function buildGraphQLSchema(): Promise<GraphQLSchema> {
+  built ??= buildSchema({
+    resolvers: RESOLVERS,
+    authChecker,
+    // Input rules live in the services (zod), shared with REST.
+    validate: false,
+  });
+  return built;
+}
+
+export const SCHEMA_HEADER =
+  "# Generated from the type-graphql classes by `npm run schema:emit`. Do not edit.\n" +
+  "# tests/schema.test.ts fails when this file differs from what the code emits.\n\n";
+
+export async function printGraphQLSchema(): Promise<string> {
+  return SCHEMA_HEADER + printSchema(await buildGraphQLSchema()) + "\n";
+}

@@ -1,0 +1,130 @@
+// The four authoritative DynamoDB tables (shared/DESIGN.md), defined once and
+// created on demand behind DYNAMODB_TABLE_PREFIX.
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  ResourceInUseException,
+  ResourceNotFoundException,
+  waitUntilTableExists,
+  type CreateTableCommandInput,
+  type DynamoDBClient,
+} from "@aws-sdk/client-dynamodb";
+
+export type TableKey = "vms" | "commands" | "jobs" | "logs";
+export type TableNames = Record<TableKey, string>;
+
+export function tableNames(prefix: string): TableNames {
+  return { vms: `${prefix}vms`, commands: `${prefix}commands`, jobs: `${prefix}jobs`, logs: `${prefix}logs` };
+}
+
+type TableDefinition = Omit<CreateTableCommandInput, "TableName">;
+
+const S = "S" as const;
+const allProjected = { ProjectionType: "ALL" as const };
+
+export const TABLE_DEFINITIONS: Record<TableKey, TableDefinition> = {
+  vms: {
+    AttributeDefinitions: [
+      { AttributeName: "vmId", AttributeType: S },
+      { AttributeName: "environment", AttributeType: S },
+      { AttributeName: "createdAt", AttributeType: S },
+    ],
+    KeySchema: [{ AttributeName: "vmId", KeyType: "HASH" }],
+    GlobalSecondaryIndexes: [
+      {
+        IndexName: "byEnvironment",
+        KeySchema: [
+          { AttributeName: "environment", KeyType: "HASH" },
+          { AttributeName: "createdAt", KeyType: "RANGE" },
+        ],
+        Projection: allProjected,
+      },
+    ],
+  },
+  commands: {
+    AttributeDefinitions: [
+      { AttributeName: "commandId", AttributeType: S },
+      { AttributeName: "vmId", AttributeType: S },
+      { AttributeName: "createdAt", AttributeType: S },
+    ],
+    KeySchema: [{ AttributeName: "commandId", KeyType: "HASH" }],
+    GlobalSecondaryIndexes: [
+      {
+        IndexName: "byVmId",
+        KeySchema: [
+          { AttributeName: "vmId", KeyType: "HASH" },
+          { AttributeName: "createdAt", KeyType: "RANGE" },
+        ],
+        Projection: allProjected,
+      },
+    ],
+  },
+  jobs: {
+    AttributeDefinitions: [
+      { AttributeName: "jobId", AttributeType: S },
+      { AttributeName: "vmId", AttributeType: S },
+      { AttributeName: "commandId", AttributeType: S },
+      { AttributeName: "startedAt", AttributeType: S },
+    ],
+    KeySchema: [{ AttributeName: "jobId", KeyType: "HASH" }],
+    GlobalSecondaryIndexes: [
+      {
+        IndexName: "byVmId",
+        KeySchema: [
+          { AttributeName: "vmId", KeyType: "HASH" },
+          { AttributeName: "startedAt", KeyType: "RANGE" },
+        ],
+        Projection: allProjected,
+      },
+      {
+        IndexName: "byCommandId",
+        KeySchema: [
+          { AttributeName: "commandId", KeyType: "HASH" },
+          { AttributeName: "startedAt", KeyType: "RANGE" },
+        ],
+        Projection: allProjected,
+      },
+    ],
+  },
+  logs: {
+    AttributeDefinitions: [
+      { AttributeName: "jobId", AttributeType: S },
+      { AttributeName: "ts", AttributeType: S },
+    ],
+    KeySchema: [
+      { AttributeName: "jobId", KeyType: "HASH" },
+      { AttributeName: "ts", KeyType: "RANGE" },
+    ],
+  },
+};
+
+/** Creates the tables that are missing and waits until each is ACTIVE. Returns the names it created. */
+export async function ensureTables(client: DynamoDBClient, prefix: string): Promise<string[]> {
+  const names = tableNames(prefix);
+  const created: string[] = [];
+  await Promise.all(
+    (Object.keys(TABLE_DEFINITIONS) as TableKey[]).map(async (key) => {
+      const TableName = names[key];
+      if (await tableExists(client, TableName)) return;
+      try {
+        await client.send(new CreateTableCommand({ TableName, BillingMode: "PAY_PER_REQUEST", ...TABLE_DEFINITIONS[key] }));
+        created.push(TableName);
+      } catch (error) {
+        // Another process created it between our check and our call.
+        if (!(error instanceof ResourceInUseException)) throw error;
+      }
+      await waitUntilTableExists({ client, maxWaitTime: 120, minDelay: 1, maxDelay: 2 }, { TableName });
+    }),
+  );
+  return created;
+}
+
+async function tableExists(client: DynamoDBClient, TableName: string): Promise<boolean> {
+  try {
+    await client.send(new DescribeTableCommand({ TableName }));
+    return true;
+  } catch (error) {
+    if (error instanceof ResourceNotFoundException) return false;
+    throw error;
+  }
+}

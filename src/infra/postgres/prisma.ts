@@ -1,0 +1,14 @@
+import { PrismaPg } from "@prisma/adapter-pg";
+import { PrismaClient } from "../../generated/prisma/client";
+
+export type { PrismaClient };
+
+export function createPrisma(databaseUrl: string): PrismaClient {
+  const adapter = new PrismaPg({
+    connectionString: databaseUrl,
+    // A Postgres outage must fail fast: reads fall back to DynamoDB instead of hanging.
+    connectionTimeoutMillis: 2_000,
+    max: 10,
+  });
+  return new PrismaClient({ adapter });
+}

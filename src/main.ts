@@ -1,0 +1,41 @@
+// Entry point: validate the configuration, open (or start) the stores, serve.
+import { ConfigError, loadConfig, type Config } from "./config/env";
+import { createLogger } from "./infra/logger";
+import { startServer } from "./server";
+import { openStores } from "./stores";
+
+let config: Config;
+try {
+  config = loadConfig();
+} catch (error) {
+  if (error instanceof ConfigError) {
+    console.error(error.message);
+    process.exit(1);
+  }
+  throw error;
+}
+
+const logger = createLogger(config.logLevel);
+const opened = await openStores(config, logger);
+const server = await startServer(config, logger, opened.stores).catch(async (error) => {
+  await opened.close();
+  throw error;
+});
+logger.info({ url: `${server.url}/graphql`, env: config.nodeEnv }, "serving GraphQL (playground at the same URL in a browser)");
+
+let stopping = false;
+async function shutdown(signal: string) {
+  if (stopping) return;
+  stopping = true;
+  logger.info({ signal }, "shutting down");
+  const force = setTimeout(() => {
+    logger.error("shutdown took too long; exiting");
+    process.exit(1);
+  }, 15_000);
+  force.unref();
+  await server.stop();
+  await opened.close();
+  process.exit(0);
+}
+process.on("SIGINT", () => void shutdown("SIGINT"));
+process.on("SIGTERM", () => void shutdown("SIGTERM"));

@@ -1,0 +1,31 @@
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { createApp } from "./app";
+import type { Config } from "./config/env";
+import { createContainer, type Container, type Stores } from "./container";
+import type { Logger } from "./infra/logger";
+
+export interface RunningServer {
+  url: string;
+  container: Container;
+  /** Stops accepting connections and finishes in-flight requests. */
+  stop(): Promise<void>;
+}
+
+export async function startServer(config: Config, logger: Logger, stores: Stores): Promise<RunningServer> {
+  const container = createContainer(config, logger, stores);
+  const httpServer = createServer();
+  const app = await createApp(container, httpServer);
+  httpServer.on("request", app.express);
+  await new Promise<void>((resolve, reject) => {
+    httpServer.once("error", reject);
+    httpServer.listen(config.port, config.host, () => resolve());
+  });
+  const { port } = httpServer.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    container,
+    // Apollo's drain plugin closes the HTTP server and waits for in-flight requests.
+    stop: () => app.apollo.stop(),
+  };
+}

@@ -1,0 +1,104 @@
+// VMs live in DynamoDB only (authoritative). Items: { vmId, name, environment, tags, createdAt, updatedAt }.
+import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
+import { GetCommand, PutCommand, QueryCommand, ScanCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { batchGetAll } from "../infra/dynamodb/batch-get";
+import { conflict } from "../shared/errors";
+import type { Vm } from "./vm.model";
+
+interface VmItem {
+  vmId: string;
+  name: string;
+  environment: string;
+  tags: Record<string, string>;
+  createdAt: string;
+  updatedAt: string;
+}
+
+const toVm = (item: VmItem): Vm => ({
+  id: item.vmId,
+  name: item.name,
+  environment: item.environment,
+  tags: item.tags ?? {},
+  createdAt: new Date(item.createdAt),
+  updatedAt: new Date(item.updatedAt),
+});
+
+const toItem = (vm: Vm): VmItem => ({
+  vmId: vm.id,
+  name: vm.name,
+  environment: vm.environment,
+  tags: vm.tags,
+  createdAt: vm.createdAt.toISOString(),
+  updatedAt: vm.updatedAt.toISOString(),
+});
+
+/** Where a listing resumes: the last VM seen. */
+export interface VmListKey {
+  id: string;
+  createdAt: string;
+}
+
+export class VmRepository {
+  constructor(
+    private readonly doc: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {}
+
+  async get(id: string, consistentRead = false): Promise<Vm | null> {
+    const out = await this.doc.send(new GetCommand({ TableName: this.table, Key: { vmId: id }, ConsistentRead: consistentRead }));
+    return out.Item ? toVm(out.Item as VmItem) : null;
+  }
+
+  /** BatchGetItem, 100 keys a call; missing ids are simply absent. */
+  async getMany(ids: readonly string[]): Promise<Vm[]> {
+    const items = await batchGetAll<VmItem>(this.doc, this.table, ids.map((vmId) => ({ vmId })));
+    return items.map(toVm);
+  }
+
+  /** Conditional put: an existing id is a CONFLICT, never overwritten. */
+  async create(vm: Vm): Promise<Vm> {
+    try {
+      await this.doc.send(
+        new PutCommand({ TableName: this.table, Item: toItem(vm), ConditionExpression: "attribute_not_exists(vmId)" }),
+      );
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) throw conflict(`vm ${vm.id} already exists`);
+      throw error;
+    }
+    return vm;
+  }
+
+  /**
+   * Up to `limit` VMs after `after`. With an environment: newest first through
+   * the byEnvironment GSI. Without: the table's own (stable) key order.
+   */
+  async list(options: { environment?: string; limit: number; after?: VmListKey }): Promise<Vm[]> {
+    const { environment, limit, after } = options;
+    const found: VmItem[] = [];
+    let startKey: Record<string, unknown> | undefined = after
+      ? environment
+        ? { vmId: after.id, environment, createdAt: after.createdAt }
+        : { vmId: after.id }
+      : undefined;
+    do {
+      const page: { Items?: Record<string, unknown>[]; LastEvaluatedKey?: Record<string, unknown> } = environment
+        ? await this.doc.send(
+            new QueryCommand({
+              TableName: this.table,
+              IndexName: "byEnvironment",
+              KeyConditionExpression: "environment = :environment",
+              ExpressionAttributeValues: { ":environment": environment },
+              ScanIndexForward: false,
+              Limit: limit - found.length,
+              ExclusiveStartKey: startKey,
+            }),
+          )
+        : await this.doc.send(
+            new ScanCommand({ TableName: this.table, Limit: limit - found.length, ExclusiveStartKey: startKey }),
+          );
+      found.push(...((page.Items ?? []) as unknown as VmItem[]));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey && found.length < limit);
+    return found.map(toVm);
+  }
+}

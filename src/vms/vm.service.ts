@@ -1,0 +1,52 @@
+import { randomUUID } from "node:crypto";
+import { authorize, type Actor } from "../auth/permissions";
+import { decodeCursor, encodeCursor, pageSize, toPage, type Page } from "../shared/pagination";
+import { parseInput } from "../shared/validation";
+import { z } from "zod";
+import type { Vm } from "./vm.model";
+import type { VmRepository } from "./vm.repository";
+import { createVmSchema, vmIdSchema, type CreateVmInput } from "./vm.schema";
+
+export const VM_PAGE = { default: 50, max: 100 };
+const CURSOR_KIND = "vm";
+const cursorShape = { id: z.string(), createdAt: z.string() };
+
+export interface ListVmsArgs {
+  environment?: string | null;
+  first?: number | null;
+  after?: string | null;
+}
+
+export class VmService {
+  constructor(private readonly vms: VmRepository) {}
+
+  /** Null for an unknown id (GraphQL `vm(id)` answers null, REST 404). */
+  async get(actor: Actor | null, id: string): Promise<Vm | null> {
+    authorize(actor, "read");
+    if (!vmIdSchema.safeParse(id).success) return null;
+    return this.vms.get(id);
+  }
+
+  async list(actor: Actor | null, args: ListVmsArgs): Promise<Page<Vm>> {
+    authorize(actor, "read");
+    const size = pageSize(args.first, VM_PAGE.default, VM_PAGE.max);
+    const after = args.after ? decodeCursor(CURSOR_KIND, args.after, cursorShape) : undefined;
+    const environment = args.environment ?? undefined;
+    const items = await this.vms.list({ environment, limit: size + 1, after });
+    return toPage(items, size, (vm) => encodeCursor(CURSOR_KIND, { id: vm.id, createdAt: vm.createdAt.toISOString() }));
+  }
+
+  async create(actor: Actor | null, input: CreateVmInput): Promise<Vm> {
+    authorize(actor, "write");
+    const valid = parseInput(createVmSchema, input);
+    const now = new Date();
+    return this.vms.create({
+      id: valid.id ?? randomUUID(),
+      name: valid.name,
+      environment: valid.environment,
+      tags: valid.tags ?? {},
+      createdAt: now,
+      updatedAt: now,
+    });
+  }
+}

@@ -1,0 +1,36 @@
+// Test data factories: buildX(overrides) for plain objects, createX for stored ones.
+import { randomBytes } from "node:crypto";
+import { hashPassword } from "../../src/auth/password";
+import type { Role } from "../../src/auth/permissions";
+import type { User } from "../../src/users/user.model";
+import type { TestServer } from "./test-server";
+
+export const TEST_PASSWORD = "correct horse battery staple";
+
+export function uniqueEmail(prefix = "user"): string {
+  return `${prefix}-${randomBytes(4).toString("hex")}@example.com`;
+}
+
+/** A stored user and a token for it. */
+export async function createUserWithToken(
+  t: TestServer,
+  role: Role,
+  overrides: { email?: string; password?: string } = {},
+): Promise<{ user: User; token: string }> {
+  const user = await t.server.container.repositories.users.create({
+    email: (overrides.email ?? uniqueEmail(role)).toLowerCase(),
+    passwordHash: await hashPassword(overrides.password ?? TEST_PASSWORD),
+    role,
+  });
+  const { token } = await t.server.container.tokens.sign(user.id, user.role);
+  return { user, token };
+}
+
+export function buildVmInput(overrides: Partial<{ id: string; name: string; environment: string; tags: Record<string, unknown> }> = {}) {
+  return {
+    name: `vm-${randomBytes(3).toString("hex")}`,
+    environment: "staging",
+    tags: { team: "core" },
+    ...overrides,
+  };
+}

@@ -1,0 +1,64 @@
+// Per-file isolation: a fresh PostgreSQL database (migrated) and a fresh
+// DynamoDB table prefix (tables created) for each test file.
+import { randomBytes } from "node:crypto";
+import pg from "pg";
+import { inject } from "vitest";
+import { createDynamo } from "../../src/infra/dynamodb/client";
+import { ensureTables, tableNames } from "../../src/infra/dynamodb/tables";
+import { migrate } from "../../src/infra/postgres/migrate";
+import { createPrisma } from "../../src/infra/postgres/prisma";
+import type { Stores } from "../../src/container";
+
+export interface TestStores {
+  stores: Stores;
+  databaseUrl: string;
+  dynamoEndpoint: string;
+  tablePrefix: string;
+  close(): Promise<void>;
+}
+
+function databaseUrlFor(adminUrl: string, database: string): string {
+  const url = new URL(adminUrl);
+  url.pathname = `/${database}`;
+  return url.toString();
+}
+
+export async function createTestDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+  const adminUrl = inject("postgresAdminUrl");
+  const database = `vmo_test_${randomBytes(6).toString("hex")}`;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${database}`);
+  await admin.end();
+  const url = databaseUrlFor(adminUrl, database);
+  await migrate(url);
+  return {
+    url,
+    drop: async () => {
+      const client = new pg.Client({ connectionString: adminUrl });
+      await client.connect();
+      await client.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+      await client.end();
+    },
+  };
+}
+
+export async function createTestStores(): Promise<TestStores> {
+  const database = await createTestDatabase();
+  const dynamoEndpoint = inject("dynamoEndpoint");
+  const tablePrefix = `t${randomBytes(5).toString("hex")}_`;
+  const dynamo = createDynamo({ endpoint: dynamoEndpoint });
+  await ensureTables(dynamo.raw, tablePrefix);
+  const prisma = createPrisma(database.url);
+  return {
+    stores: { prisma, dynamo, tables: tableNames(tablePrefix) },
+    databaseUrl: database.url,
+    dynamoEndpoint,
+    tablePrefix,
+    close: async () => {
+      await prisma.$disconnect();
+      dynamo.raw.destroy();
+      await database.drop();
+    },
+  };
+}
