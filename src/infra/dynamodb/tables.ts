@@ -46,6 +46,7 @@ export const TABLE_DEFINITIONS: Record<TableKey, TableDefinition> = {
       { AttributeName: "commandId", AttributeType: S },
       { AttributeName: "vmId", AttributeType: S },
       { AttributeName: "createdAt", AttributeType: S },
+      { AttributeName: "issuedBy", AttributeType: S },
     ],
     KeySchema: [{ AttributeName: "commandId", KeyType: "HASH" }],
     GlobalSecondaryIndexes: [
@@ -53,6 +54,15 @@ export const TABLE_DEFINITIONS: Record<TableKey, TableDefinition> = {
         IndexName: "byVmId",
         KeySchema: [
           { AttributeName: "vmId", KeyType: "HASH" },
+          { AttributeName: "createdAt", KeyType: "RANGE" },
+        ],
+        Projection: allProjected,
+      },
+      {
+        // GDPR: a user's commands (export, erasure). Sparse: erased users' commands drop out.
+        IndexName: "byIssuedBy",
+        KeySchema: [
+          { AttributeName: "issuedBy", KeyType: "HASH" },
           { AttributeName: "createdAt", KeyType: "RANGE" },
         ],
         Projection: allProjected,
