@@ -1,6 +1,6 @@
 import { ScanCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { VmDocument } from "./generated/graphql";
+import { VmDocument, VmsDocument } from "./generated/graphql";
 import { buildVmInput, createUserWithToken } from "./support/factories";
 import { restClient } from "./support/rest";
 import { startTestServer, type TestServer } from "./support/test-server";
@@ -205,6 +205,14 @@ describe("GET /api/vms", () => {
     for (const vm of res.body.items) {
       expect((await t.gql(VmDocument, { id: vm.id }, { token: viewer })).data!.vm).toEqual(vm);
     }
+  });
+
+  it("cursors are GraphQL's: nextCursor is endCursor, and each continues the other", async () => {
+    const rest = await api.get("/vms", { token: viewer, query: { environment, limit: "3" } });
+    const gql = await t.gql(VmsDocument, { environment, first: 3 }, { token: viewer });
+    expect(rest.body.nextCursor).toBe(gql.data!.vms.pageInfo.endCursor);
+    const next = await t.gql(VmsDocument, { environment, first: 2, after: rest.body.nextCursor }, { token: viewer });
+    expect(next.data!.vms.edges.map((e) => e.node.id)).toEqual(ids.slice(3, 5));
   });
 
   it("lowers a limit above the cap to the cap (100)", async () => {
