@@ -8,7 +8,6 @@ import type { Container } from "../container";
 import { createLoaders } from "../graphql/loaders";
 
 declare global {
-  // eslint-disable-next-line @typescript-eslint/no-namespace
   namespace Express {
     interface Locals {
       /** Set by the actor middleware on every mounted REST route; null without a token. */
