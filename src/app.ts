@@ -12,6 +12,8 @@ import { createPlaygroundRouter } from "./graphql/playground";
 import { buildGraphQLSchema } from "./graphql/schema";
 import { createHealthRouter } from "./health/health.routes";
 import { createRestErrorHandler, notFoundHandler } from "./rest/errors";
+import { REST_PREFIX } from "./rest/openapi";
+import { createRestRouter } from "./rest/router";
 
 export const GRAPHQL_PATH = "/graphql";
 /** GraphQL request bodies: generous for appendJobLogs batches, bounded for everything else. */
@@ -43,6 +45,7 @@ export async function createApp(container: Container, httpServer: Server): Promi
     express.json({ limit: GRAPHQL_BODY_LIMIT }),
     expressMiddleware(apollo, { context: createContextFactory(container) }),
   );
+  app.use(REST_PREFIX, createRestRouter(container));
   app.use(notFoundHandler);
   app.use(createRestErrorHandler(logger));
   return { express: app, apollo };

@@ -1,6 +1,7 @@
 // The one mapping from service errors to REST responses:
 // { "error": { "code": "NOT_FOUND", "message": "..." } } with the contract's statuses.
 import type { ErrorRequestHandler, RequestHandler, Response } from "express";
+import { z } from "zod";
 import { AppError, ErrorCode, type FieldProblem } from "../shared/errors";
 import type { Logger } from "../infra/logger";
 
@@ -15,20 +16,56 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   INTERNAL_SERVER_ERROR: 500,
 };
 
-export function sendError(res: Response, code: ErrorCode, message: string, problems: FieldProblem[] = []): void {
-  res.status(HTTP_STATUS[code]).json({ error: { code, message, ...(problems.length ? { problems } : {}) } });
+/** The error body, as documented in /api/openapi.json. */
+export const errorBodySchema = z
+  .object({
+    error: z.object({
+      code: z.enum(Object.values(ErrorCode) as [ErrorCode, ...ErrorCode[]]),
+      message: z.string(),
+      problems: z
+        .array(z.object({ path: z.string(), message: z.string() }))
+        .optional()
+        .meta({ description: "One entry per offending field of a BAD_USER_INPUT." }),
+    }),
+  })
+  .meta({ id: "Error" });
+
+/**
+ * A REST-only status for a code: 415 keeps the code BAD_USER_INPUT (the GraphQL
+ * API has no media-type code, and clients branch on codes), only the status says more.
+ */
+class RestStatusError extends AppError {
+  constructor(
+    readonly status: number,
+    code: ErrorCode,
+    message: string,
+  ) {
+    super(code, message);
+  }
+}
+
+export const unsupportedMediaType = (message: string) => new RestStatusError(415, ErrorCode.BAD_USER_INPUT, message);
+
+export function sendError(
+  res: Response,
+  code: ErrorCode,
+  message: string,
+  problems: FieldProblem[] = [],
+  status = HTTP_STATUS[code],
+): void {
+  res.status(status).json({ error: { code, message, ...(problems.length ? { problems } : {}) } });
 }
 
 /** body-parser's own errors, by their `type`. */
-function bodyParserError(error: { type?: string; status?: number }): [ErrorCode, string, number?] | undefined {
+function bodyParserError(error: { type?: string }): AppError | undefined {
   switch (error.type) {
     case "entity.parse.failed":
-      return [ErrorCode.BAD_USER_INPUT, "malformed JSON body"];
+      return new AppError(ErrorCode.BAD_USER_INPUT, "malformed JSON body");
     case "entity.too.large":
-      return [ErrorCode.PAYLOAD_TOO_LARGE, "request body too large"];
+      return new AppError(ErrorCode.PAYLOAD_TOO_LARGE, "request body too large");
     case "encoding.unsupported":
     case "charset.unsupported":
-      return [ErrorCode.BAD_USER_INPUT, "unsupported body encoding", 415];
+      return unsupportedMediaType("unsupported body encoding");
     default:
       return undefined;
   }
@@ -36,12 +73,10 @@ function bodyParserError(error: { type?: string; status?: number }): [ErrorCode,
 
 export function createRestErrorHandler(logger: Logger): ErrorRequestHandler {
   return (error, _req, res, _next) => {
-    if (error instanceof AppError) return sendError(res, error.code, error.message, error.problems);
-    const parsed = bodyParserError(error);
-    if (parsed) {
-      const [code, message, status] = parsed;
-      if (status) return void res.status(status).json({ error: { code, message } });
-      return sendError(res, code, message);
+    const known = error instanceof AppError ? error : bodyParserError(error);
+    if (known) {
+      const status = known instanceof RestStatusError ? known.status : undefined;
+      return sendError(res, known.code, known.message, known.problems, status);
     }
     logger.error({ err: error }, "request failed");
     sendError(res, ErrorCode.INTERNAL_SERVER_ERROR, "Internal server error");

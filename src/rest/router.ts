@@ -1,0 +1,30 @@
+// The /api router: every feature's routes, mounted from the same declarations
+// that GET /api/openapi.json documents.
+import { Router } from "express";
+import type { Container } from "../container";
+import { VM_ROUTES } from "../vms/vm.routes";
+import { createActorMiddleware } from "./actor";
+import { buildOpenApiDocument } from "./openapi";
+import { mountRoute, type RestRoute } from "./route";
+
+// Every feature's REST routes (src/<feature>/<entity>.routes.ts).
+export const REST_ROUTES: readonly RestRoute[] = [...VM_ROUTES];
+
+let document: ReturnType<typeof buildOpenApiDocument> | undefined;
+
+/** The document is the same for every server in the process, so it is built once. */
+export function restOpenApiDocument() {
+  document ??= buildOpenApiDocument(REST_ROUTES);
+  return document;
+}
+
+/** Mount under REST_PREFIX ("/api"), before the app's 404 handler. */
+export function createRestRouter(container: Container): Router {
+  const router = Router();
+  router.get("/openapi.json", (_req, res) => {
+    res.json(restOpenApiDocument());
+  });
+  const actor = createActorMiddleware(container);
+  for (const route of REST_ROUTES) mountRoute(router, route, actor, container.services);
+  return router;
+}
