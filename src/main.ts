@@ -21,6 +21,16 @@ const server = await startServer(config, logger, opened.stores).catch(async (err
   await opened.close();
   throw error;
 });
+if (config.admin) {
+  // ADMIN_EMAIL / ADMIN_PASSWORD: the first admin (idempotent). Without it the
+  // operator cannot sign in at all, so a failure here stops the process.
+  await server.container.services.users.ensureAdmin(config.admin).catch(async (error) => {
+    logger.fatal({ err: error }, "could not ensure the ADMIN_EMAIL admin");
+    await server.stop();
+    await opened.close();
+    process.exit(1);
+  });
+}
 logger.info({ url: `${server.url}/graphql`, env: config.nodeEnv }, "serving GraphQL (playground at the same URL in a browser)");
 
 let stopping = false;
