@@ -6,7 +6,9 @@ import type { Dynamo } from "./infra/dynamodb/client";
 import type { TableNames } from "./infra/dynamodb/tables";
 import type { Logger } from "./infra/logger";
 import type { PrismaClient } from "./infra/postgres/prisma";
+import { CommandRepository } from "./commands/command.repository";
 import { UserRepository } from "./users/user.repository";
+import { UserService } from "./users/user.service";
 import { VmRepository } from "./vms/vm.repository";
 import { VmService } from "./vms/vm.service";
 
@@ -23,6 +25,7 @@ export interface Repositories {
 
 export interface Services {
   vms: VmService;
+  users: UserService;
 }
 
 export interface Container {
@@ -39,14 +42,21 @@ export function createContainer(config: Config, logger: Logger, stores: Stores):
     users: new UserRepository(stores.prisma),
     vms: new VmRepository(stores.dynamo.doc, stores.tables.vms),
   };
+  const tokens = createTokenIssuer(config.jwtSecret, config.tokenTtlHours);
   const services: Services = {
     vms: new VmService(repositories.vms),
+    users: new UserService(
+      repositories.users,
+      new CommandRepository(stores.dynamo.doc, stores.tables.commands),
+      tokens,
+      logger,
+    ),
   };
   return {
     config,
     logger,
     stores,
-    tokens: createTokenIssuer(config.jwtSecret, config.tokenTtlHours),
+    tokens,
     repositories,
     services,
   };

@@ -5,6 +5,9 @@ import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import { batchGetAll } from "../infra/dynamodb/batch-get";
 import type { Command } from "./command.model";
+// Aliased so they never clash with the same names imported for the other methods.
+import { ConditionalCheckFailedException as GdprConditionFailed } from "@aws-sdk/client-dynamodb";
+import { QueryCommand as GdprQuery, UpdateCommand as GdprUpdate } from "@aws-sdk/lib-dynamodb";
 
 export interface CommandItem {
   commandId: string;
@@ -45,5 +48,63 @@ export class CommandRepository {
   async getMany(ids: readonly string[]): Promise<Command[]> {
     const items = await batchGetAll<CommandItem>(this.doc, this.table, ids.map((commandId) => ({ commandId })));
     return items.map(toCommand);
+  }
+
+  // --- GDPR (users helper): a user's commands through the sparse byIssuedBy GSI. ---
+
+  /** Every command `userId` issued, newest first (all pages of the byIssuedBy GSI). */
+  async listByIssuer(userId: string): Promise<Command[]> {
+    const found: CommandItem[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.doc.send(
+        new GdprQuery({
+          TableName: this.table,
+          IndexName: "byIssuedBy",
+          KeyConditionExpression: "issuedBy = :user",
+          ExpressionAttributeValues: { ":user": userId },
+          ScanIndexForward: false,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      found.push(...((page.Items ?? []) as CommandItem[]));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return found.map(toCommand);
+  }
+
+  /**
+   * Erasure: REMOVEs issuedBy from every command `userId` issued, so the sparse
+   * GSI forgets them and Command.issuedBy reads null. Idempotent; the condition
+   * keeps a command that was already unlinked (or is somebody else's) as it is.
+   * Returns how many commands it unlinked.
+   */
+  async unlinkIssuer(userId: string): Promise<number> {
+    const commands = await this.listByIssuer(userId);
+    let unlinked = 0;
+    const PARALLEL = 10;
+    for (let i = 0; i < commands.length; i += PARALLEL) {
+      const results = await Promise.all(
+        commands.slice(i, i + PARALLEL).map(async (command) => {
+          try {
+            await this.doc.send(
+              new GdprUpdate({
+                TableName: this.table,
+                Key: { commandId: command.id },
+                UpdateExpression: "REMOVE issuedBy",
+                ConditionExpression: "issuedBy = :user",
+                ExpressionAttributeValues: { ":user": userId },
+              }),
+            );
+            return 1;
+          } catch (error) {
+            if (error instanceof GdprConditionFailed) return 0;
+            throw error;
+          }
+        }),
+      );
+      unlinked += results.reduce<number>((sum, n) => sum + n, 0);
+    }
+    return unlinked;
   }
 }

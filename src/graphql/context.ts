@@ -15,7 +15,7 @@ export function createContextFactory(container: Container) {
   return async ({ req }: { req: Request }): Promise<GraphQLContext> => {
     const loaders = createLoaders(container.repositories);
     try {
-      const actor = await resolveActor(req.headers.authorization, container.tokens, loaders.userById);
+      const actor = await resolveActor(req.headers.authorization, container.tokens, loaders.userById, container.logger);
       return { actor, services: container.services, loaders };
     } catch (error) {
       throw toGraphQLError(error, container.logger);

@@ -1,11 +1,12 @@
 import "reflect-metadata";
 import { printSchema, type GraphQLSchema } from "graphql";
 import { buildSchema } from "type-graphql";
+import { UserResolver } from "../users/user.resolver";
 import { VmResolver } from "../vms/vm.resolver";
 import { authChecker } from "./auth-checker";
 
 // Every feature's resolvers; the schema (and schema.graphql) is built from these.
-const RESOLVERS = [VmResolver] as const;
+const RESOLVERS = [VmResolver, UserResolver] as const;
 
 let built: Promise<GraphQLSchema> | undefined;
 

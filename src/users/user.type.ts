@@ -1,4 +1,5 @@
 import { Field, ID, ObjectType, registerEnumType } from "type-graphql";
+import { CommandType } from "../commands/command.type";
 import { connectionOf } from "../graphql/connection";
 import { DateTimeISO, EmailAddress } from "../graphql/scalars";
 
@@ -29,3 +30,27 @@ export class UserType {
 }
 
 export const UserConnection = connectionOf(UserType, "User");
+
+@ObjectType("AuthPayload")
+export class AuthPayloadType {
+  @Field(() => String, { description: "Bearer token for the Authorization header." })
+  token!: string;
+
+  @Field(() => DateTimeISO)
+  expiresAt!: Date;
+
+  @Field(() => UserType)
+  user!: UserType;
+}
+
+@ObjectType("UserDataExport", { description: "Everything the server holds about one user (GDPR access request)." })
+export class UserDataExportType {
+  @Field(() => UserType)
+  user!: UserType;
+
+  @Field(() => [CommandType], { description: "Commands the user issued, newest first." })
+  commands!: CommandType[];
+
+  @Field(() => DateTimeISO)
+  exportedAt!: Date;
+}

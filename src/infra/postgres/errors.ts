@@ -1,0 +1,52 @@
+// Recognises the Prisma (driver adapter) errors that mean "PostgreSQL cannot be
+// reached right now", as opposed to a bad query or a constraint violation.
+// Callers turn these into SERVICE_UNAVAILABLE or fall back to DynamoDB.
+
+/** Prisma codes for an unreachable or overloaded server (P1xxx connection, P2024 pool timeout). */
+const UNAVAILABLE_CODES = new Set(["P1001", "P1002", "P1008", "P1017", "P2024"]);
+
+/** @prisma/adapter-pg's DriverAdapterError kinds for the same. */
+const UNAVAILABLE_KINDS = new Set([
+  "DatabaseNotReachable",
+  "ConnectionClosed",
+  "SocketTimeout",
+  "TooManyConnections",
+  "TlsConnectionError",
+]);
+
+/** pg's own messages, when its pool gives up before a socket error exists. */
+const UNAVAILABLE_MESSAGES = [/timeout exceeded when trying to connect/i, /connection terminated/i, /can't reach database server/i];
+
+type Inspectable = {
+  code?: unknown;
+  message?: unknown;
+  meta?: { driverAdapterError?: Inspectable };
+  cause?: unknown;
+  kind?: unknown;
+};
+
+export function isPostgresUnavailable(error: unknown): boolean {
+  const seen = new Set<unknown>();
+  let current: unknown = error;
+  // Walk the cause chain: Prisma wraps the adapter's error, which wraps pg's.
+  while (current && typeof current === "object" && !seen.has(current)) {
+    seen.add(current);
+    const e = current as Inspectable;
+    if (typeof e.code === "string" && UNAVAILABLE_CODES.has(e.code)) return true;
+    if (typeof e.kind === "string" && UNAVAILABLE_KINDS.has(e.kind)) return true;
+    // Server-side: class 08 (connection exception) and 57P (operator intervention: shutdown, starting up).
+    if (e.kind === "postgres" && typeof e.code === "string" && /^(08|57P)/.test(e.code)) return true;
+    if (typeof e.message === "string" && UNAVAILABLE_MESSAGES.some((re) => re.test(e.message as string))) return true;
+    current = e.meta?.driverAdapterError ?? e.cause;
+  }
+  return false;
+}
+
+/** A unique constraint violation (Prisma P2002, or the adapter's kind on raw queries). */
+export function isUniqueViolation(error: unknown): boolean {
+  const e = error as Inspectable | null;
+  if (!e || typeof e !== "object") return false;
+  if (e.code === "P2002") return true;
+  const cause = e.meta?.driverAdapterError?.cause as Inspectable | undefined;
+  return cause?.kind === "UniqueConstraintViolation";
+}
