@@ -6,6 +6,8 @@ import type { Dynamo } from "./infra/dynamodb/client";
 import type { TableNames } from "./infra/dynamodb/tables";
 import type { Logger } from "./infra/logger";
 import type { PrismaClient } from "./infra/postgres/prisma";
+import type { StoreCallTracker } from "./infra/store-calls";
+import { createMetrics, type Metrics } from "./metrics/metrics";
 import { UserRepository } from "./users/user.repository";
 import { VmRepository } from "./vms/vm.repository";
 import { VmService } from "./vms/vm.service";
@@ -14,6 +16,8 @@ export interface Stores {
   prisma: PrismaClient;
   dynamo: Dynamo;
   tables: TableNames;
+  /** Every call made through prisma and dynamo (metrics; tests count them). */
+  calls: StoreCallTracker;
 }
 
 export interface Repositories {
@@ -30,11 +34,15 @@ export interface Container {
   logger: Logger;
   stores: Stores;
   tokens: TokenIssuer;
+  /** This app's Prometheus registry; `metrics.cache` is what the cache reports through. */
+  metrics: Metrics;
   repositories: Repositories;
   services: Services;
 }
 
 export function createContainer(config: Config, logger: Logger, stores: Stores): Container {
+  // First, so repositories and services can report through metrics.cache.
+  const metrics = createMetrics(stores.calls);
   const repositories: Repositories = {
     users: new UserRepository(stores.prisma),
     vms: new VmRepository(stores.dynamo.doc, stores.tables.vms),
@@ -47,6 +55,7 @@ export function createContainer(config: Config, logger: Logger, stores: Stores):
     logger,
     stores,
     tokens: createTokenIssuer(config.jwtSecret, config.tokenTtlHours),
+    metrics,
     repositories,
     services,
   };

@@ -8,6 +8,7 @@ import { ensureTables, tableNames } from "../../src/infra/dynamodb/tables";
 import { migrate } from "../../src/infra/postgres/migrate";
 import { createPrisma } from "../../src/infra/postgres/prisma";
 import type { Stores } from "../../src/container";
+import { StoreCallTracker } from "../../src/infra/store-calls";
 
 export interface TestStores {
   stores: Stores;
@@ -47,11 +48,12 @@ export async function createTestStores(): Promise<TestStores> {
   const database = await createTestDatabase();
   const dynamoEndpoint = inject("dynamoEndpoint");
   const tablePrefix = `t${randomBytes(5).toString("hex")}_`;
-  const dynamo = createDynamo({ endpoint: dynamoEndpoint });
+  const calls = new StoreCallTracker();
+  const dynamo = createDynamo({ endpoint: dynamoEndpoint, tracker: calls });
   await ensureTables(dynamo.raw, tablePrefix);
-  const prisma = createPrisma(database.url);
+  const prisma = createPrisma(database.url, calls);
   return {
-    stores: { prisma, dynamo, tables: tableNames(tablePrefix) },
+    stores: { prisma, dynamo, tables: tableNames(tablePrefix), calls },
     databaseUrl: database.url,
     dynamoEndpoint,
     tablePrefix,
