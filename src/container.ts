@@ -6,7 +6,6 @@ import type { Dynamo } from "./infra/dynamodb/client";
 import type { TableNames } from "./infra/dynamodb/tables";
 import type { Logger } from "./infra/logger";
 import type { PrismaClient } from "./infra/postgres/prisma";
-import type { StoreCallTracker } from "./infra/store-calls";
 import { createMetrics, type Metrics } from "./metrics/metrics";
 import { UserRepository } from "./users/user.repository";
 import { VmRepository } from "./vms/vm.repository";
@@ -16,8 +15,6 @@ export interface Stores {
   prisma: PrismaClient;
   dynamo: Dynamo;
   tables: TableNames;
-  /** Every call made through prisma and dynamo (metrics; tests count them). */
-  calls: StoreCallTracker;
 }
 
 export interface Repositories {
@@ -42,7 +39,7 @@ export interface Container {
 
 export function createContainer(config: Config, logger: Logger, stores: Stores): Container {
   // First, so repositories and services can report through metrics.cache.
-  const metrics = createMetrics(stores.calls);
+  const metrics = createMetrics({ dynamo: stores.dynamo.raw, prisma: stores.prisma });
   const repositories: Repositories = {
     users: new UserRepository(stores.prisma),
     vms: new VmRepository(stores.dynamo.doc, stores.tables.vms),

@@ -11,7 +11,6 @@ import type { Logger } from "./infra/logger";
 import { startEmbeddedPostgres } from "./infra/postgres/embedded";
 import { migrate } from "./infra/postgres/migrate";
 import { createPrisma } from "./infra/postgres/prisma";
-import { StoreCallTracker } from "./infra/store-calls";
 
 export interface OpenStores {
   stores: Stores;
@@ -43,15 +42,14 @@ export async function openStores(config: Config, logger: Logger): Promise<OpenSt
 
     const { applied } = await migrate(databaseUrl);
     if (applied.length) logger.info({ applied }, "migrations applied");
-    const calls = new StoreCallTracker();
-    const dynamo = createDynamo({ endpoint: dynamoEndpoint, region: config.awsRegion, tracker: calls });
+    const dynamo = createDynamo({ endpoint: dynamoEndpoint, region: config.awsRegion });
     stops.push(async () => dynamo.raw.destroy());
     const created = await ensureTables(dynamo.raw, config.tablePrefix);
     if (created.length) logger.info({ created }, "DynamoDB tables created");
 
-    const prisma = createPrisma(databaseUrl, calls);
+    const prisma = createPrisma(databaseUrl);
     stops.push(() => prisma.$disconnect());
-    return { stores: { prisma, dynamo, tables: tableNames(config.tablePrefix), calls }, databaseUrl, dynamoEndpoint, close };
+    return { stores: { prisma, dynamo, tables: tableNames(config.tablePrefix) }, databaseUrl, dynamoEndpoint, close };
   } catch (error) {
     await close();
     throw error;

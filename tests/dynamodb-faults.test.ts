@@ -4,6 +4,7 @@
 import { ScanCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { BoundedRetryStrategy, DEFAULT_RETRY_POLICY } from "../src/infra/dynamodb/retry";
+import { StoreCallCounter } from "../src/infra/store-calls";
 import { CreateVmDocument } from "./generated/graphql";
 import { buildVmInput, createUserWithToken } from "./support/factories";
 import { injectDynamoFault, type DynamoFault, type DynamoFaultHandle } from "./support/faults";
@@ -35,14 +36,16 @@ describe("transient DynamoDB faults are retried", () => {
     ["unavailable", 1],
   ])("%s ×%i: createVm succeeds and the VM is stored once", async (kind, times) => {
     fault = injectDynamoFault(t.stores.dynamo.raw, { operation: "PutItem", fault: kind, times });
-    const callsBefore = t.stores.calls.count("dynamodb", "PutItem");
+    const calls = new StoreCallCounter({ dynamo: t.stores.dynamo.raw });
     const input = buildVmInput();
     const created = await t.gql(CreateVmDocument, { input }, { token: dev });
     expect(created.errors).toBeUndefined();
     expect(fault.injected).toBe(times);
     expect(fault.passed).toBe(1);
     // One logical call, however many attempts it took.
-    expect(t.stores.calls.count("dynamodb", "PutItem") - callsBefore).toBe(1);
+    expect(calls.count("dynamodb", "PutItem")).toBe(1);
+    expect(calls.calls.find((c) => c.operation === "PutItem")).toMatchObject({ ok: true, attempts: times + 1 });
+    calls.detach();
     const ids = await vmIds();
     expect(ids.filter((id) => id === created.data!.createVm.id)).toHaveLength(1);
   });
@@ -68,6 +71,7 @@ describe("a fault that outlasts the retries", () => {
     async (kind) => {
       const before = await vmIds();
       fault = injectDynamoFault(t.stores.dynamo.raw, { operation: "PutItem", fault: kind, times: Infinity });
+      const calls = new StoreCallCounter({ dynamo: t.stores.dynamo.raw });
       const input = buildVmInput({ id: `vm-fault-${kind}` });
       const result = await t.gql(CreateVmDocument, { input }, { token: dev });
       expect(result.errors?.[0]?.extensions?.code).toBe("SERVICE_UNAVAILABLE");
@@ -76,6 +80,10 @@ describe("a fault that outlasts the retries", () => {
       expect(fault.injected).toBeGreaterThan(1);
       expect(fault.injected).toBeLessThanOrEqual(DEFAULT_RETRY_POLICY.maxAttempts);
       expect(fault.passed).toBe(0);
+      expect(calls.calls.filter((c) => c.operation === "PutItem")).toEqual([
+        expect.objectContaining({ ok: false, attempts: fault.injected }),
+      ]);
+      calls.detach();
       fault.remove();
       fault = undefined;
       expect(await vmIds()).toEqual(before);

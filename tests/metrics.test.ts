@@ -1,6 +1,7 @@
 // GET /metrics: Prometheus text with process, HTTP, store-call and cache
 // metrics, from a registry of this app's own.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { StoreCallCounter } from "../src/infra/store-calls";
 import { CreateVmDocument, VmDocument } from "./generated/graphql";
 import { buildVmInput, createUserWithToken } from "./support/factories";
 import { startTestServer, type TestServer } from "./support/test-server";
@@ -62,16 +63,17 @@ describe("GET /metrics", () => {
 
   it("counts the real store calls a request makes, by store and operation", async () => {
     const put = 'store_calls_total{store="dynamodb",operation="PutItem",outcome="ok"}';
-    const userLookup = 'store_calls_total{store="postgres",operation="User.findMany",outcome="ok"}';
+    const select = 'store_calls_total{store="postgres",operation="SELECT",outcome="ok"}';
     const before = await scrape();
-    const trackerBefore = t.stores.calls.count("dynamodb", "PutItem");
+    const calls = new StoreCallCounter({ dynamo: t.stores.dynamo.raw });
     const created = await t.gql(CreateVmDocument, { input: buildVmInput() }, { token: dev });
     expect(created.errors).toBeUndefined();
     const after = await scrape();
     expect(value(after, put) - value(before, put)).toBe(1);
-    expect(t.stores.calls.count("dynamodb", "PutItem") - trackerBefore).toBe(1);
+    expect(calls.count("dynamodb", "PutItem", new RegExp(`^${t.stores.tables.vms}$`))).toBe(1);
+    calls.detach();
     // The token's user is looked up in Postgres once per request.
-    expect(value(after, userLookup) - value(before, userLookup)).toBe(1);
+    expect(value(after, select) - value(before, select)).toBe(1);
     expect(after).toContain('store_call_duration_seconds_count{store="dynamodb",operation="PutItem"}');
   });
 });

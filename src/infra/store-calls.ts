@@ -1,77 +1,125 @@
-// Every call the server makes to a store, observed on the real clients: a
-// DynamoDB middleware (one event per command, retries included in its
-// duration) and a Prisma query extension (one event per Prisma operation).
-// Metrics subscribe to it; tests read its counts to see which store answered.
+// The calls each store actually receives, observed on the real clients:
+// - DynamoDB: a middleware, outermost in the command's stack, so one event per
+//   command sent (SDK retries are not recounted: they show in `attempts`, and
+//   in the duration), with the final outcome;
+// - PostgreSQL: Prisma's query events (one per SQL statement that ran, with
+//   the engine's duration; createPrisma turns them on). Prisma emits no query
+//   event for a statement that failed.
+// Metrics subscribe a listener (src/metrics/metrics.ts); tests count with
+// StoreCallCounter to see which store answered and how often.
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import type { PrismaClient } from "./postgres/prisma";
 
-export type StoreName = "postgres" | "dynamodb";
+export type StoreName = "dynamodb" | "postgres";
 
 export interface StoreCall {
   store: StoreName;
-  /** DynamoDB: the API operation ("PutItem", "Query"). Postgres: "<Model>.<operation>" or "$queryRaw". */
+  /** DynamoDB: the API operation (e.g. "BatchGetItem"). Postgres: the SQL verb (e.g. "SELECT"). */
   operation: string;
+  /** DynamoDB: the table(s) named in the input. Postgres: the SQL text. */
+  detail: string;
   durationSeconds: number;
+  /** False when the command failed after the SDK's retries (DynamoDB only). */
   ok: boolean;
-  /** DynamoDB only: attempts the SDK made (1 = no retry). */
+  /** DynamoDB: attempts the SDK made (1 = not retried). */
   attempts?: number;
 }
 
 export type StoreCallListener = (call: StoreCall) => void;
 
-export class StoreCallTracker {
-  private readonly listeners = new Set<StoreCallListener>();
-  private readonly counts = new Map<string, number>();
+const MIDDLEWARE_NAME = "storeCallObserver";
 
-  record(call: StoreCall): void {
-    const key = `${call.store}:${call.operation}`;
-    this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
-    for (const listener of this.listeners) listener(call);
-  }
-
-  /** Returns the unsubscribe function. */
-  subscribe(listener: StoreCallListener): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
-  }
-
-  /** Calls made so far to a store, or to one of its operations. */
-  count(store: StoreName, operation?: string): number {
-    if (operation !== undefined) return this.counts.get(`${store}:${operation}`) ?? 0;
-    let total = 0;
-    for (const [key, n] of this.counts) if (key.startsWith(`${store}:`)) total += n;
-    return total;
-  }
-
-  /** Counts by "store:operation", e.g. { "dynamodb:PutItem": 2 }. */
-  snapshot(): Record<string, number> {
-    return Object.fromEntries(this.counts);
-  }
+interface QueryEvent {
+  query: string;
+  duration: number;
 }
 
-const DYNAMO_MIDDLEWARE = "storeCallTracking";
+interface DynamoInput {
+  TableName?: string;
+  RequestItems?: Record<string, unknown>;
+  TransactItems?: Array<Record<string, { TableName?: string } | undefined>>;
+}
 
-/**
- * Observes every command sent through `raw` (and the document clients built
- * on it, which share its middleware stack). It sits outermost, so a command
- * retried by the SDK is one call whose duration includes the retries.
- */
-export function trackDynamo(raw: DynamoDBClient, tracker: StoreCallTracker): void {
-  raw.middlewareStack.add(
-    (next, context) => async (args) => {
-      const operation = String(context.commandName ?? "Unknown").replace(/Command$/, "");
-      const started = process.hrtime.bigint();
-      const seconds = () => Number(process.hrtime.bigint() - started) / 1e9;
-      try {
-        const result = await next(args);
-        const attempts = (result.output as { $metadata?: { attempts?: number } }).$metadata?.attempts;
-        tracker.record({ store: "dynamodb", operation, durationSeconds: seconds(), ok: true, attempts });
-        return result;
-      } catch (error) {
-        const attempts = (error as { $metadata?: { attempts?: number } }).$metadata?.attempts;
-        tracker.record({ store: "dynamodb", operation, durationSeconds: seconds(), ok: false, attempts });
-        throw error;
-      }
-    },
-    { step: "initialize", priority: "high", name: DYNAMO_MIDDLEWARE, override: true },
-  );
+function tablesOf(input: DynamoInput): string {
+  if (input.TableName) return input.TableName;
+  if (input.RequestItems) return Object.keys(input.RequestItems).join(",");
+  const names = new Set((input.TransactItems ?? []).flatMap((item) => Object.values(item).map((op) => op?.TableName ?? "")));
+  return [...names].filter(Boolean).join(",");
+}
+
+const attemptsOf = (value: unknown) => (value as { $metadata?: { attempts?: number } } | undefined)?.$metadata?.attempts;
+
+/** Sends every call made through the clients to `listener`. Returns a detach function. */
+export function observeStoreCalls(
+  clients: { dynamo?: DynamoDBClient; prisma?: PrismaClient },
+  listener: StoreCallListener,
+): () => void {
+  let attached = true;
+  const detach: Array<() => void> = [];
+  if (clients.dynamo) {
+    const name = `${MIDDLEWARE_NAME}-${Math.random().toString(36).slice(2)}`;
+    clients.dynamo.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (!attached) return next(args);
+        const operation = (context.commandName ?? "unknown").replace(/Command$/, "");
+        const detail = tablesOf((args.input ?? {}) as DynamoInput);
+        const started = process.hrtime.bigint();
+        const report = (ok: boolean, attempts: number | undefined) =>
+          listener({ store: "dynamodb", operation, detail, ok, attempts, durationSeconds: Number(process.hrtime.bigint() - started) / 1e9 });
+        try {
+          const result = await next(args);
+          report(true, attemptsOf(result.output));
+          return result;
+        } catch (error) {
+          report(false, attemptsOf(error) ?? attemptsOf((error as { cause?: unknown }).cause));
+          throw error;
+        }
+      },
+      { step: "initialize", priority: "high", name },
+    );
+    detach.push(() => clients.dynamo!.middlewareStack.remove(name));
+  }
+  if (clients.prisma) {
+    // Prisma offers no way to remove an event handler, so detaching only mutes it.
+    (clients.prisma as unknown as { $on(event: "query", cb: (e: QueryEvent) => void): void }).$on("query", (event) => {
+      if (!attached) return;
+      const sql = event.query.trim();
+      listener({
+        store: "postgres",
+        operation: (/^\w+/.exec(sql)?.[0] ?? "SQL").toUpperCase(),
+        detail: sql,
+        durationSeconds: event.duration / 1000,
+        ok: true,
+      });
+    });
+  }
+  return () => {
+    attached = false;
+    detach.forEach((fn) => fn());
+  };
+}
+
+/** A counter over observeStoreCalls, for tests and diagnostics. */
+export class StoreCallCounter {
+  readonly calls: StoreCall[] = [];
+  private readonly detachFn: () => void;
+
+  constructor(clients: { dynamo?: DynamoDBClient; prisma?: PrismaClient }) {
+    this.detachFn = observeStoreCalls(clients, (call) => this.calls.push(call));
+  }
+
+  reset(): void {
+    this.calls.length = 0;
+  }
+
+  /** Calls to `store`, optionally only those of one operation and/or whose detail matches. */
+  count(store: StoreName, operation?: string, detail?: RegExp): number {
+    return this.calls.filter(
+      (c) => c.store === store && (!operation || c.operation === operation) && (!detail || detail.test(c.detail)),
+    ).length;
+  }
+
+  detach(): void {
+    this.detachFn();
+  }
 }

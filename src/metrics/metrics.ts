@@ -3,7 +3,9 @@
 // metrics, HTTP requests, store calls, and the cache's own metrics.
 import { collectDefaultMetrics, Counter, Histogram, Registry } from "prom-client";
 import { createCacheMetrics, type CacheMetrics } from "../cache/cache.metrics";
-import type { StoreCall, StoreCallTracker } from "../infra/store-calls";
+import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import type { PrismaClient } from "../infra/postgres/prisma";
+import { observeStoreCalls, type StoreCall } from "../infra/store-calls";
 
 export interface HttpObservation {
   method: string;
@@ -18,7 +20,7 @@ export interface Metrics {
   cache: CacheMetrics;
   observeHttp(observation: HttpObservation): void;
   observeStoreCall(call: StoreCall): void;
-  /** Stops listening to the store tracker. */
+  /** Stops observing the store clients. */
   close(): void;
 }
 
@@ -26,7 +28,8 @@ export interface Metrics {
 const STORE_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 const HTTP_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
-export function createMetrics(calls?: StoreCallTracker): Metrics {
+/** `clients`: the store clients whose calls are counted (none: no store metrics). */
+export function createMetrics(clients: { dynamo?: DynamoDBClient; prisma?: PrismaClient } = {}): Metrics {
   const registry = new Registry();
   const registers = [registry];
   collectDefaultMetrics({ register: registry });
@@ -70,7 +73,7 @@ export function createMetrics(calls?: StoreCallTracker): Metrics {
     storeDuration.observe({ store, operation }, call.durationSeconds);
     if (call.attempts && call.attempts > 1) storeRetries.inc({ store, operation }, call.attempts - 1);
   };
-  const unsubscribe = calls?.subscribe(observeStoreCall);
+  const detach = observeStoreCalls(clients, observeStoreCall);
 
   return {
     registry,
@@ -81,6 +84,6 @@ export function createMetrics(calls?: StoreCallTracker): Metrics {
       httpDuration.observe(labels, durationSeconds);
     },
     observeStoreCall,
-    close: () => unsubscribe?.(),
+    close: detach,
   };
 }

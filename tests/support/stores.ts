@@ -8,7 +8,6 @@ import { ensureTables, tableNames } from "../../src/infra/dynamodb/tables";
 import { migrate } from "../../src/infra/postgres/migrate";
 import { createPrisma } from "../../src/infra/postgres/prisma";
 import type { Stores } from "../../src/container";
-import { StoreCallTracker } from "../../src/infra/store-calls";
 
 export interface TestStores {
   stores: Stores;
@@ -48,12 +47,11 @@ export async function createTestStores(): Promise<TestStores> {
   const database = await createTestDatabase();
   const dynamoEndpoint = inject("dynamoEndpoint");
   const tablePrefix = `t${randomBytes(5).toString("hex")}_`;
-  const calls = new StoreCallTracker();
-  const dynamo = createDynamo({ endpoint: dynamoEndpoint, tracker: calls });
+  const dynamo = createDynamo({ endpoint: dynamoEndpoint });
   await ensureTables(dynamo.raw, tablePrefix);
-  const prisma = createPrisma(database.url, calls);
+  const prisma = createPrisma(database.url);
   return {
-    stores: { prisma, dynamo, tables: tableNames(tablePrefix), calls },
+    stores: { prisma, dynamo, tables: tableNames(tablePrefix) },
     databaseUrl: database.url,
     dynamoEndpoint,
     tablePrefix,

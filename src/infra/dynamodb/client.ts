@@ -1,6 +1,5 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import { trackDynamo, type StoreCallTracker } from "../store-calls";
 import { mapDynamoErrors } from "./errors";
 import { BoundedRetryStrategy, DEFAULT_RETRY_POLICY, type RetryPolicy } from "./retry";
 
@@ -8,8 +7,6 @@ export interface DynamoConnection {
   /** Unset: the SDK's default endpoint for awsRegion (real AWS). */
   endpoint?: string;
   region?: string;
-  /** Observes every command (metrics, tests). */
-  tracker?: StoreCallTracker;
   retry?: Partial<RetryPolicy>;
 }
 
@@ -21,7 +18,7 @@ export interface Dynamo {
 /** Connecting is local or in-region: a second is plenty, and a dead endpoint must not hold a request. */
 const CONNECTION_TIMEOUT_MS = 1_000;
 
-export function createDynamo({ endpoint, region, tracker, retry }: DynamoConnection): Dynamo {
+export function createDynamo({ endpoint, region, retry }: DynamoConnection): Dynamo {
   const policy: RetryPolicy = { ...DEFAULT_RETRY_POLICY, ...retry };
   const raw = new DynamoDBClient({
     region: region ?? "local",
@@ -45,7 +42,6 @@ export function createDynamo({ endpoint, region, tracker, retry }: DynamoConnect
     },
   });
   mapDynamoErrors(raw);
-  if (tracker) trackDynamo(raw, tracker);
   const doc = DynamoDBDocumentClient.from(raw, {
     marshallOptions: { removeUndefinedValues: true, convertEmptyValues: false },
   });
