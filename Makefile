@@ -1,5 +1,5 @@
 # Every target installs what it needs first (npm ci from the lock, once per lock change).
-.PHONY: run test migrate tables schema codegen typecheck check-contract install
+.PHONY: run test migrate tables purge-cache schema codegen typecheck check-contract install
 
 STAMP := node_modules/.install-stamp
 
@@ -23,6 +23,10 @@ migrate: $(STAMP)
 
 tables: $(STAMP)
 	npm run dynamo:tables
+
+## Deletes cache rows older than CACHE_TTL_DAYS from DATABASE_URL (daily cron; safe to overlap).
+purge-cache: $(STAMP)
+	npm run --silent purge-cache
 
 schema: $(STAMP)
 	npm run schema:emit

@@ -1,4 +1,4 @@
-// The HTTP application: GraphQL at /graphql, REST under /api, health, and a JSON 404.
+// The HTTP application: GraphQL at /graphql, REST under /api, health, metrics, and a JSON 404.
 import { ApolloServer } from "@apollo/server";
 import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
 import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
@@ -11,6 +11,7 @@ import { createFormatError } from "./graphql/errors";
 import { createPlaygroundRouter } from "./graphql/playground";
 import { buildGraphQLSchema } from "./graphql/schema";
 import { createHealthRouter } from "./health/health.routes";
+import { createMetricsRouter, httpMetricsMiddleware } from "./metrics/metrics.routes";
 import { createRestErrorHandler, notFoundHandler } from "./rest/errors";
 import { REST_PREFIX } from "./rest/openapi";
 import { createRestRouter } from "./rest/router";
@@ -38,7 +39,9 @@ export async function createApp(container: Container, httpServer: Server): Promi
   const app = express();
   app.disable("x-powered-by");
   app.set("trust proxy", false);
+  app.use(httpMetricsMiddleware(container.metrics));
   app.use(createHealthRouter(container.stores));
+  app.use(createMetricsRouter(container.metrics));
   if (!config.isProduction) app.use(createPlaygroundRouter(GRAPHQL_PATH));
   app.use(
     GRAPHQL_PATH,

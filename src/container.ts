@@ -7,6 +7,7 @@ import type { TableNames } from "./infra/dynamodb/tables";
 import type { Logger } from "./infra/logger";
 import type { PrismaClient } from "./infra/postgres/prisma";
 import { CommandRepository } from "./commands/command.repository";
+import { createMetrics, type Metrics } from "./metrics/metrics";
 import { UserRepository } from "./users/user.repository";
 import { UserService } from "./users/user.service";
 import { VmRepository } from "./vms/vm.repository";
@@ -33,11 +34,15 @@ export interface Container {
   logger: Logger;
   stores: Stores;
   tokens: TokenIssuer;
+  /** This app's Prometheus registry; `metrics.cache` is what the cache reports through. */
+  metrics: Metrics;
   repositories: Repositories;
   services: Services;
 }
 
 export function createContainer(config: Config, logger: Logger, stores: Stores): Container {
+  // First, so repositories and services can report through metrics.cache.
+  const metrics = createMetrics({ dynamo: stores.dynamo.raw, prisma: stores.prisma });
   const repositories: Repositories = {
     users: new UserRepository(stores.prisma),
     vms: new VmRepository(stores.dynamo.doc, stores.tables.vms),
@@ -57,6 +62,7 @@ export function createContainer(config: Config, logger: Logger, stores: Stores):
     logger,
     stores,
     tokens,
+    metrics,
     repositories,
     services,
   };

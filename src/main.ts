@@ -1,4 +1,6 @@
 // Entry point: validate the configuration, open (or start) the stores, serve.
+import { describePurge, purgeCache } from "./cache/cache-purge";
+import { schedulePurge } from "./cache/purge-schedule";
 import { ConfigError, loadConfig, type Config } from "./config/env";
 import { createContainer } from "./container";
 import { createLogger } from "./infra/logger";
@@ -36,6 +38,17 @@ const server = await startServer(config, logger, opened.stores).catch(async (err
 });
 logger.info({ url: `${server.url}/graphql`, env: config.nodeEnv }, "serving GraphQL (playground at the same URL in a browser)");
 
+const purgeTimer = config.purgeSchedule
+  ? schedulePurge(
+      config.purgeSchedule,
+      async () => {
+        const result = await purgeCache(opened.databaseUrl, { ttlDays: config.cacheTtlDays, metrics: server.container.metrics.cache });
+        logger.info({ purge: result }, describePurge(result));
+      },
+      logger,
+    )
+  : undefined;
+
 let stopping = false;
 async function shutdown(signal: string) {
   if (stopping) return;
@@ -47,6 +60,7 @@ async function shutdown(signal: string) {
   }, 15_000);
   force.unref();
   await server.stop();
+  await purgeTimer?.stop();
   await opened.close();
   process.exit(0);
 }

@@ -26,6 +26,9 @@ export async function startServer(config: Config, logger: Logger, stores: Stores
     url: `http://127.0.0.1:${port}`,
     container,
     // Apollo's drain plugin closes the HTTP server and waits for in-flight requests.
-    stop: () => app.apollo.stop(),
+    stop: async () => {
+      await app.apollo.stop();
+      container.metrics.close();
+    },
   };
 }

@@ -1,6 +1,7 @@
 // The one place that reads process.env. Every problem is collected and reported
 // together, so a misconfigured deployment fails once, with the whole list.
 import { z } from "zod";
+import { parsePurgeSchedule, type PurgeSchedule } from "../cache/purge-schedule";
 
 const emptyAsUnset = (value: unknown) => (value === "" ? undefined : value);
 const optionalString = z.preprocess(emptyAsUnset, z.string().optional());
@@ -30,6 +31,20 @@ const envSchema = z
     ADMIN_EMAIL: z.preprocess(emptyAsUnset, z.email().optional()),
     ADMIN_PASSWORD: z.preprocess(emptyAsUnset, z.string().min(10).max(256).optional()),
     CACHE_TTL_DAYS: z.preprocess(emptyAsUnset, z.coerce.number().positive("must be a positive number of days").default(7)),
+    PURGE_CRON: z.preprocess(
+      emptyAsUnset,
+      z
+        .string()
+        .transform((value, ctx) => {
+          const schedule = parsePurgeSchedule(value);
+          if (schedule instanceof Error) {
+            ctx.addIssue({ code: "custom", message: schedule.message });
+            return z.NEVER;
+          }
+          return schedule;
+        })
+        .optional(),
+    ),
     DATA_DIR: z.preprocess(emptyAsUnset, z.string().default(".data")),
     LOG_LEVEL: z.preprocess(
       emptyAsUnset,
@@ -63,6 +78,8 @@ export interface Config {
   tokenTtlHours: number;
   admin: { email: string; password: string } | undefined;
   cacheTtlDays: number;
+  /** Unset: the server never purges the cache itself (run `make purge-cache` from cron). */
+  purgeSchedule: PurgeSchedule | undefined;
   dataDir: string;
   logLevel: ParsedEnv["LOG_LEVEL"];
 }
@@ -93,6 +110,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     tokenTtlHours: e.TOKEN_TTL_HOURS,
     admin: e.ADMIN_EMAIL && e.ADMIN_PASSWORD ? { email: e.ADMIN_EMAIL, password: e.ADMIN_PASSWORD } : undefined,
     cacheTtlDays: e.CACHE_TTL_DAYS,
+    purgeSchedule: e.PURGE_CRON,
     dataDir: e.DATA_DIR,
     logLevel: e.LOG_LEVEL,
   };

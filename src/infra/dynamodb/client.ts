@@ -1,10 +1,13 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { mapDynamoErrors } from "./errors";
+import { BoundedRetryStrategy, DEFAULT_RETRY_POLICY, type RetryPolicy } from "./retry";
 
 export interface DynamoConnection {
   /** Unset: the SDK's default endpoint for awsRegion (real AWS). */
   endpoint?: string;
   region?: string;
+  retry?: Partial<RetryPolicy>;
 }
 
 export interface Dynamo {
@@ -12,7 +15,11 @@ export interface Dynamo {
   doc: DynamoDBDocumentClient;
 }
 
-export function createDynamo({ endpoint, region }: DynamoConnection): Dynamo {
+/** Connecting is local or in-region: a second is plenty, and a dead endpoint must not hold a request. */
+const CONNECTION_TIMEOUT_MS = 1_000;
+
+export function createDynamo({ endpoint, region, retry }: DynamoConnection): Dynamo {
+  const policy: RetryPolicy = { ...DEFAULT_RETRY_POLICY, ...retry };
   const raw = new DynamoDBClient({
     region: region ?? "local",
     ...(endpoint
@@ -22,10 +29,19 @@ export function createDynamo({ endpoint, region }: DynamoConnection): Dynamo {
           credentials: { accessKeyId: "local", secretAccessKey: "local" },
         }
       : {}),
-    // Throttling and 5xx answers are retried by the SDK with backoff and jitter.
-    retryMode: "adaptive",
-    maxAttempts: 5,
+    // Throttling, timeouts and 5xx answers are retried with jittered backoff
+    // inside a total time bound (retry.ts); what still fails becomes
+    // SERVICE_UNAVAILABLE (errors.ts).
+    maxAttempts: policy.maxAttempts,
+    retryStrategy: new BoundedRetryStrategy(policy),
+    requestHandler: {
+      connectionTimeout: CONNECTION_TIMEOUT_MS,
+      requestTimeout: policy.attemptTimeoutMs,
+      // Without it a timed-out request only logs a warning and keeps waiting.
+      throwOnRequestTimeout: true,
+    },
   });
+  mapDynamoErrors(raw);
   const doc = DynamoDBDocumentClient.from(raw, {
     marshallOptions: { removeUndefinedValues: true, convertEmptyValues: false },
   });

@@ -10,5 +10,7 @@ export function createPrisma(databaseUrl: string): PrismaClient {
     connectionTimeoutMillis: 2_000,
     max: 10,
   });
-  return new PrismaClient({ adapter });
+  // Query events feed the store-call observer (src/infra/store-calls.ts): metrics
+  // count statements and their latency with it, tests count calls.
+  return new PrismaClient({ adapter, log: [{ emit: "event", level: "query" }] }) as unknown as PrismaClient;
 }

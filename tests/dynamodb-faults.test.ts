@@ -1,0 +1,157 @@
+// DynamoDB throttling and 5xx answers, injected on the server's real client:
+// retried with backoff inside a bounded time, then SERVICE_UNAVAILABLE with
+// nothing stored.
+import { ScanCommand } from "@aws-sdk/lib-dynamodb";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { BoundedRetryStrategy, DEFAULT_RETRY_POLICY } from "../src/infra/dynamodb/retry";
+import { StoreCallCounter } from "../src/infra/store-calls";
+import { CreateVmDocument } from "./generated/graphql";
+import { buildVmInput, createUserWithToken } from "./support/factories";
+import { injectDynamoFault, type DynamoFault, type DynamoFaultHandle } from "./support/faults";
+import { startTestServer, type TestServer } from "./support/test-server";
+
+let t: TestServer;
+let dev: string;
+let fault: DynamoFaultHandle | undefined;
+
+beforeAll(async () => {
+  t = await startTestServer();
+  dev = (await createUserWithToken(t, "dev")).token;
+});
+afterEach(() => {
+  fault?.remove();
+  fault = undefined;
+});
+afterAll(() => t?.close());
+
+async function vmIds(): Promise<string[]> {
+  const out = await t.stores.dynamo.doc.send(new ScanCommand({ TableName: t.stores.tables.vms, ProjectionExpression: "vmId" }));
+  return (out.Items ?? []).map((item) => item.vmId as string);
+}
+
+describe("transient DynamoDB faults are retried", () => {
+  it.each<[DynamoFault, number]>([
+    ["throttle", 3],
+    ["internal-error", 2],
+    ["unavailable", 1],
+  ])("%s ×%i: createVm succeeds and the VM is stored once", async (kind, times) => {
+    fault = injectDynamoFault(t.stores.dynamo.raw, { operation: "PutItem", fault: kind, times });
+    const calls = new StoreCallCounter({ dynamo: t.stores.dynamo.raw });
+    const input = buildVmInput();
+    const created = await t.gql(CreateVmDocument, { input }, { token: dev });
+    expect(created.errors).toBeUndefined();
+    expect(fault.injected).toBe(times);
+    expect(fault.passed).toBe(1);
+    // One logical call, however many attempts it took.
+    expect(calls.count("dynamodb", "PutItem")).toBe(1);
+    expect(calls.calls.find((c) => c.operation === "PutItem")).toMatchObject({ ok: true, attempts: times + 1 });
+    calls.detach();
+    const ids = await vmIds();
+    expect(ids.filter((id) => id === created.data!.createVm.id)).toHaveLength(1);
+  });
+
+  it("reports the retries in /metrics", async () => {
+    const series = 'store_call_retries_total{store="dynamodb",operation="PutItem"}';
+    const read = async () => {
+      const text = await (await fetch(`${t.url}/metrics`)).text();
+      const line = text.split("\n").find((l) => l.startsWith(`${series} `));
+      return line ? Number(line.slice(series.length + 1)) : 0;
+    };
+    const before = await read();
+    fault = injectDynamoFault(t.stores.dynamo.raw, { operation: "PutItem", fault: "throttle", times: 2 });
+    const created = await t.gql(CreateVmDocument, { input: buildVmInput() }, { token: dev });
+    expect(created.errors).toBeUndefined();
+    expect((await read()) - before).toBe(2);
+  });
+});
+
+describe("a fault that outlasts the retries", () => {
+  it.each<DynamoFault>(["throttle", "internal-error"])(
+    "%s: SERVICE_UNAVAILABLE with a clear message, nothing stored, attempts bounded",
+    async (kind) => {
+      const before = await vmIds();
+      fault = injectDynamoFault(t.stores.dynamo.raw, { operation: "PutItem", fault: kind, times: Infinity });
+      const calls = new StoreCallCounter({ dynamo: t.stores.dynamo.raw });
+      const input = buildVmInput({ id: `vm-fault-${kind}` });
+      const result = await t.gql(CreateVmDocument, { input }, { token: dev });
+      expect(result.errors?.[0]?.extensions?.code).toBe("SERVICE_UNAVAILABLE");
+      expect(result.errors?.[0]?.message).toBe("DynamoDB is unavailable, try again");
+      expect(result.data?.createVm ?? null).toBeNull();
+      expect(fault.injected).toBeGreaterThan(1);
+      expect(fault.injected).toBeLessThanOrEqual(DEFAULT_RETRY_POLICY.maxAttempts);
+      expect(fault.passed).toBe(0);
+      expect(calls.calls.filter((c) => c.operation === "PutItem")).toEqual([
+        expect.objectContaining({ ok: false, attempts: fault.injected }),
+      ]);
+      calls.detach();
+      fault.remove();
+      fault = undefined;
+      expect(await vmIds()).toEqual(before);
+    },
+  );
+
+  it("a client error (a failed condition) is not retried and keeps its own code", async () => {
+    await t.gql(CreateVmDocument, { input: buildVmInput({ id: "vm-once" }) }, { token: dev });
+    fault = injectDynamoFault(t.stores.dynamo.raw, { operation: "PutItem", fault: "throttle", times: 0 });
+    const again = await t.gql(CreateVmDocument, { input: buildVmInput({ id: "vm-once" }) }, { token: dev });
+    expect(again.errors?.[0]?.extensions?.code).toBe("CONFLICT");
+    expect(fault.passed).toBe(1);
+  });
+});
+
+describe("the retry budget (strategy with a fake clock)", () => {
+  const policy = { ...DEFAULT_RETRY_POLICY, maxAttempts: 100, totalBudgetMs: 1_000, attemptTimeoutMs: 300, maxDelayMs: 10 };
+
+  it("retries throttling and transient errors, not client or other server errors", async () => {
+    const strategy = new BoundedRetryStrategy(policy, () => 0);
+    const token = await strategy.acquireInitialRetryToken("");
+    await expect(strategy.refreshRetryTokenForRetry(token, { errorType: "THROTTLING" })).resolves.toBeDefined();
+    await expect(strategy.refreshRetryTokenForRetry(token, { errorType: "TRANSIENT" })).resolves.toBeDefined();
+    await expect(strategy.refreshRetryTokenForRetry(token, { errorType: "CLIENT_ERROR" })).rejects.toThrow("not retryable");
+    await expect(strategy.refreshRetryTokenForRetry(token, { errorType: "SERVER_ERROR" })).rejects.toThrow("not retryable");
+  });
+
+  it("refuses a retry that could not finish inside the total budget", async () => {
+    let now = 0;
+    const strategy = new BoundedRetryStrategy(policy, () => now);
+    let token = await strategy.acquireInitialRetryToken("");
+    now = 600; // 600 + delay (< 10) + 300 fits in 1000
+    token = await strategy.refreshRetryTokenForRetry(token, { errorType: "THROTTLING" });
+    expect(token.getRetryCount()).toBe(1);
+    now = 701; // 701 + any delay + 300 > 1000
+    await expect(strategy.refreshRetryTokenForRetry(token, { errorType: "THROTTLING" })).rejects.toThrow("budget");
+  });
+
+  it("stops at maxAttempts", async () => {
+    const strategy = new BoundedRetryStrategy({ ...policy, maxAttempts: 3 }, () => 0);
+    let token = await strategy.acquireInitialRetryToken("");
+    token = await strategy.refreshRetryTokenForRetry(token, { errorType: "TRANSIENT" });
+    token = await strategy.refreshRetryTokenForRetry(token, { errorType: "TRANSIENT" });
+    await expect(strategy.refreshRetryTokenForRetry(token, { errorType: "TRANSIENT" })).rejects.toThrow("attempts");
+  });
+
+  it("waits at least a Retry-After hint", async () => {
+    const strategy = new BoundedRetryStrategy(policy, () => 0);
+    const token = await strategy.acquireInitialRetryToken("");
+    const next = await strategy.refreshRetryTokenForRetry(token, { errorType: "THROTTLING", retryAfterHint: new Date(250) });
+    expect(next.getRetryDelay()).toBe(250);
+  });
+});
+
+describe("an endpoint that refuses connections", () => {
+  it("fails with SERVICE_UNAVAILABLE after bounded retries", async () => {
+    const { createDynamo } = await import("../src/infra/dynamodb/client");
+    const { findFreePort } = await import("../src/infra/net");
+    const { GetCommand } = await import("@aws-sdk/lib-dynamodb");
+    const { AppError } = await import("../src/shared/errors");
+    const dead = createDynamo({ endpoint: `http://127.0.0.1:${await findFreePort()}`, retry: { maxAttempts: 3 } });
+    try {
+      const error = await dead.doc.send(new GetCommand({ TableName: "vms", Key: { vmId: "x" } })).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(AppError);
+      expect(error).toMatchObject({ code: "SERVICE_UNAVAILABLE", message: "DynamoDB is unavailable, try again" });
+      expect(((error as Error).cause as { $metadata?: { attempts?: number } }).$metadata?.attempts).toBe(3);
+    } finally {
+      dead.raw.destroy();
+    }
+  });
+});

@@ -1,0 +1,71 @@
+// Fault injection around a real DynamoDB client: a middleware just above the
+// HTTP handler answers chosen commands with the HTTP error DynamoDB itself
+// would send, so the SDK's real deserializer, retry strategy and error mapping
+// all run. Everything else reaches DynamoDB Local untouched.
+import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+
+export type DynamoFault = "throttle" | "internal-error" | "unavailable";
+
+const ANSWERS: Record<DynamoFault, { statusCode: number; type: string; message: string }> = {
+  throttle: {
+    statusCode: 400,
+    type: "ProvisionedThroughputExceededException",
+    message: "The level of configured provisioned throughput for the table was exceeded.",
+  },
+  "internal-error": { statusCode: 500, type: "InternalServerError", message: "Internal server error" },
+  unavailable: { statusCode: 503, type: "ServiceUnavailable", message: "Service unavailable" },
+};
+
+export interface DynamoFaultHandle {
+  /** Faulty answers given so far. */
+  readonly injected: number;
+  /** Requests of the chosen operation that reached DynamoDB. */
+  readonly passed: number;
+  remove(): void;
+}
+
+let sequence = 0;
+
+/**
+ * The first `times` requests of `operation` (e.g. "PutItem") fail with `fault`
+ * (Infinity: all of them); later ones pass. Counts requests, so SDK retries count.
+ */
+export function injectDynamoFault(
+  raw: DynamoDBClient,
+  options: { operation: string; fault: DynamoFault; times: number },
+): DynamoFaultHandle {
+  const name = `faultInjection${++sequence}`;
+  const answer = ANSWERS[options.fault];
+  const state = { injected: 0, passed: 0 };
+  raw.middlewareStack.add(
+    (next, context) => async (args) => {
+      if (context.commandName !== `${options.operation}Command`) return next(args);
+      if (state.injected >= options.times) {
+        state.passed++;
+        return next(args);
+      }
+      state.injected++;
+      const body = JSON.stringify({ __type: `com.amazonaws.dynamodb.v20120810#${answer.type}`, message: answer.message });
+      return {
+        response: {
+          statusCode: answer.statusCode,
+          reason: answer.type,
+          headers: { "content-type": "application/x-amz-json-1.0", "x-amzn-requestid": `fault-${state.injected}` },
+          body: new TextEncoder().encode(body),
+        },
+        output: undefined as never,
+      };
+    },
+    // Innermost: below the retry middleware and the deserializer, where the HTTP request goes out.
+    { step: "deserialize", priority: "low", name },
+  );
+  return {
+    get injected() {
+      return state.injected;
+    },
+    get passed() {
+      return state.passed;
+    },
+    remove: () => void raw.middlewareStack.remove(name),
+  };
+}
