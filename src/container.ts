@@ -6,6 +6,15 @@ import type { Dynamo } from "./infra/dynamodb/client";
 import type { TableNames } from "./infra/dynamodb/tables";
 import type { Logger } from "./infra/logger";
 import type { PrismaClient } from "./infra/postgres/prisma";
+import { CacheBackfill } from "./cache/cache-backfill";
+import { CacheWriter } from "./cache/cache-writer";
+import { JobCacheRepository } from "./cache/job-cache.repository";
+import { CommandRepository } from "./commands/command.repository";
+import { CommandService } from "./commands/command.service";
+import { JobRepository } from "./jobs/job.repository";
+import { JobService } from "./jobs/job.service";
+import { LogLineRepository } from "./logs/log-line.repository";
+import { LogLineService } from "./logs/log-line.service";
 import { UserRepository } from "./users/user.repository";
 import { VmRepository } from "./vms/vm.repository";
 import { VmService } from "./vms/vm.service";
@@ -19,10 +28,23 @@ export interface Stores {
 export interface Repositories {
   users: UserRepository;
   vms: VmRepository;
+  commands: CommandRepository;
+  jobs: JobRepository;
+  logLines: LogLineRepository;
+  jobCache: JobCacheRepository;
 }
 
 export interface Services {
   vms: VmService;
+  commands: CommandService;
+  jobs: JobService;
+  logs: LogLineService;
+}
+
+/** The Postgres cache's write side: services enqueue, it flushes in the background. */
+export interface CacheParts {
+  writer: CacheWriter;
+  backfill: CacheBackfill;
 }
 
 export interface Container {
@@ -32,15 +54,26 @@ export interface Container {
   tokens: TokenIssuer;
   repositories: Repositories;
   services: Services;
+  cache: CacheParts;
 }
 
 export function createContainer(config: Config, logger: Logger, stores: Stores): Container {
   const repositories: Repositories = {
     users: new UserRepository(stores.prisma),
     vms: new VmRepository(stores.dynamo.doc, stores.tables.vms),
+    commands: new CommandRepository(stores.dynamo.doc, stores.tables.commands),
+    jobs: new JobRepository(stores.dynamo.doc, stores.tables),
+    logLines: new LogLineRepository(stores.dynamo.doc, stores.tables.logs),
+    jobCache: new JobCacheRepository(stores.prisma),
   };
+  const writer = new CacheWriter(repositories.jobCache, logger);
+  const cache: CacheParts = { writer, backfill: new CacheBackfill(repositories.logLines, writer, logger) };
+  const ttl = config.cacheTtlDays;
   const services: Services = {
     vms: new VmService(repositories.vms),
+    commands: new CommandService(repositories.commands, repositories.jobs, writer),
+    jobs: new JobService(repositories.jobs, repositories.jobCache, writer, cache.backfill, logger, ttl),
+    logs: new LogLineService(repositories.logLines, repositories.jobs, repositories.jobCache, writer, cache.backfill, logger, ttl),
   };
   return {
     config,
@@ -49,5 +82,6 @@ export function createContainer(config: Config, logger: Logger, stores: Stores):
     tokens: createTokenIssuer(config.jwtSecret, config.tokenTtlHours),
     repositories,
     services,
+    cache,
   };
 }

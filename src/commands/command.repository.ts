@@ -4,6 +4,7 @@
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import { batchGetAll } from "../infra/dynamodb/batch-get";
+import { queryNewestFirst, type TimeKey } from "../infra/dynamodb/newest-first";
 import type { Command } from "./command.model";
 
 export interface CommandItem {
@@ -45,5 +46,20 @@ export class CommandRepository {
   async getMany(ids: readonly string[]): Promise<Command[]> {
     const items = await batchGetAll<CommandItem>(this.doc, this.table, ids.map((commandId) => ({ commandId })));
     return items.map(toCommand);
+  }
+
+  /** A VM's commands, newest first by (createdAt, id), through byVmId. (sendCommand writes commands: JobRepository.createWithCommand.) */
+  async listByVm(q: { vmId: string; from?: Date; before?: TimeKey; limit: number }): Promise<Command[]> {
+    const items = await queryNewestFirst<Record<string, unknown>>(this.doc, {
+      table: this.table,
+      index: "byVmId",
+      partition: { name: "vmId", value: q.vmId },
+      sortKey: "createdAt",
+      idKey: "commandId",
+      before: q.before,
+      notBefore: q.from?.toISOString(),
+      limit: q.limit,
+    });
+    return items.map((item) => toCommand(item as unknown as CommandItem));
   }
 }
