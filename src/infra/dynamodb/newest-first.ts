@@ -32,7 +32,8 @@ export async function queryNewestFirst<T extends Record<string, unknown>>(
   doc: DynamoDBDocumentClient,
   q: NewestFirstQuery,
 ): Promise<T[]> {
-  const names: Record<string, string> = { "#pk": q.partition.name, "#sk": q.sortKey, ...(q.filter?.names ?? {}) };
+  const names: Record<string, string> = { "#pk": q.partition.name, ...(q.filter?.names ?? {}) };
+  if (q.before || q.notBefore !== undefined) names["#sk"] = q.sortKey;
   const values: Record<string, unknown> = { ":pk": q.partition.value, ...(q.filter?.values ?? {}) };
   const conditions = ["#pk = :pk"];
   if (q.before && q.notBefore !== undefined) {
