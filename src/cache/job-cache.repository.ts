@@ -113,7 +113,7 @@ export class JobCacheRepository {
         FROM jobs j
         JOIN (VALUES ${Prisma.join(keys.map((k) => Prisma.sql`(${k.vmId}::text, ${k.from}::timestamptz)`))}) AS k(vm_id, since)
           ON j.vm_id = k.vm_id AND j.started_at >= k.since
-        WHERE ${status ?? null}::text IS NULL OR j.status = ${status ?? null}::text
+        WHERE (${status ?? null}::text IS NULL OR j.status = ${status ?? null}::text)
           ${before ? Prisma.sql`AND (j.started_at, j.id) < (${before.at}::timestamptz, ${before.id}::uuid)` : Prisma.empty}
       ) ranked
       WHERE rn <= ${limit}
