@@ -4,10 +4,18 @@ import { randomUUID } from "node:crypto";
 import { ScanCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { StoreCallCounter } from "../src/infra/store-calls";
-import { JobDocument, JobsDocument, SetJobStatusDocument, VmJobsDocument, type JobFilter } from "./generated/graphql";
+import {
+  JobDocument,
+  JobsDocument,
+  SetJobStatusDocument,
+  VmJobsDocument,
+  type JobFilter,
+  type JobsQuery,
+  type VmJobsQuery,
+} from "./generated/graphql";
 import { createUserWithToken, createVm, sendCommand } from "./support/factories";
 import { daysAgo, putJobItem, putLogItem, putVmItem } from "./support/fixtures";
-import { startTestServer, type TestServer } from "./support/test-server";
+import { startTestServer, type GraphQLResponse, type TestServer } from "./support/test-server";
 
 let t: TestServer;
 let dev: string;
@@ -116,7 +124,7 @@ async function walkJobs(filter: JobFilter | null, first: number): Promise<string
   const seen: string[] = [];
   let after: string | null = null;
   for (let guard = 0; guard < 200; guard++) {
-    const page = await t.gql(JobsDocument, { filter, first, after }, { token: viewer });
+    const page: GraphQLResponse<JobsQuery> = await t.gql(JobsDocument, { filter, first, after }, { token: viewer });
     expect(page.errors).toBeUndefined();
     seen.push(...page.data!.jobs.edges.map((e) => e.node.id));
     if (!page.data!.jobs.pageInfo.hasNextPage) return seen;
@@ -129,7 +137,7 @@ async function walkVmJobs(vmId: string, first: number, status?: "SUCCESS" | "RUN
   const seen: string[] = [];
   let after: string | null = null;
   for (let guard = 0; guard < 200; guard++) {
-    const page = await t.gql(VmJobsDocument, { id: vmId, first, after, status }, { token: viewer });
+    const page: GraphQLResponse<VmJobsQuery> = await t.gql(VmJobsDocument, { id: vmId, first, after, status }, { token: viewer });
     expect(page.errors).toBeUndefined();
     seen.push(...page.data!.vm!.jobs.edges.map((e) => e.node.id));
     if (!page.data!.vm!.jobs.pageInfo.hasNextPage) return seen;

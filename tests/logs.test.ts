@@ -7,7 +7,7 @@ import { StoreCallCounter } from "../src/infra/store-calls";
 import { AppendJobLogsDocument, JobLogsDocument, LogsDocument, type LogLineInput, type LogsQuery } from "./generated/graphql";
 import { cacheCount, dynamoCount } from "./support/counts";
 import { createUserWithToken, createVm, sendCommand } from "./support/factories";
-import { startTestServer, type TestServer } from "./support/test-server";
+import { startTestServer, type GraphQLResponse, type TestServer } from "./support/test-server";
 
 let t: TestServer;
 let dev: string;
@@ -38,7 +38,7 @@ async function readAll(jobId: string, first = 1000): Promise<Line[]> {
   const lines: Line[] = [];
   let after: string | null = null;
   for (let guard = 0; guard < 100; guard++) {
-    const page = await t.gql(LogsDocument, { jobId, first, after }, { token: viewer });
+    const page: GraphQLResponse<LogsQuery> = await t.gql(LogsDocument, { jobId, first, after }, { token: viewer });
     expect(page.errors).toBeUndefined();
     lines.push(...page.data!.logs.edges.map((e) => e.node));
     if (!page.data!.logs.pageInfo.hasNextPage) return lines;

@@ -34,13 +34,22 @@ export class CommandService {
     return this.commands.get(parseInput(commandIdSchema, id, "id"));
   }
 
-  /** Vm.commands: newest first, those sent since the VM was created (as Vm.jobs). */
-  async listForVm(actor: Actor | null, vm: Vm, args: { first?: number | null; after?: string | null }): Promise<Page<Command>> {
+  /**
+   * Vm.commands for a page of VMs: newest first, those sent since each VM was
+   * created (as Vm.jobs). DynamoDB has no batched query, so the VMs' queries
+   * run together and answer together: the joins under them (Command.vm,
+   * Command.issuedBy) then batch across the whole page.
+   */
+  async listForVms(actor: Actor | null, vms: readonly Vm[], args: { first?: number | null; after?: string | null }): Promise<Page<Command>[]> {
     authorize(actor, "read");
     const size = pageSize(args.first, COMMAND_PAGE.default, COMMAND_PAGE.max);
     const after = args.after ? decodeCursor(CURSOR_KIND, args.after, cursorShape) : undefined;
-    const items = await this.commands.listByVm({ vmId: vm.id, from: vm.createdAt, before: after, limit: size + 1 });
-    return toPage(items, size, (c) => encodeCursor(CURSOR_KIND, { at: c.createdAt.toISOString(), id: c.id }));
+    return Promise.all(
+      vms.map(async (vm) => {
+        const items = await this.commands.listByVm({ vmId: vm.id, from: vm.createdAt, before: after, limit: size + 1 });
+        return toPage(items, size, (c) => encodeCursor(CURSOR_KIND, { at: c.createdAt.toISOString(), id: c.id }));
+      }),
+    );
   }
 
   /** Stores the command and its RUNNING job in one DynamoDB transaction; NOT_FOUND (nothing stored) for an unknown VM. */

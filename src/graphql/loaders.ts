@@ -3,6 +3,7 @@
 import DataLoader from "dataloader";
 import type { Actor } from "../auth/permissions";
 import type { Repositories, Services } from "../container";
+import type { Command } from "../commands/command.model";
 import type { Job } from "../jobs/job.model";
 import type { JobPageArgs } from "../jobs/job.service";
 import type { Page } from "../shared/pagination";
@@ -18,6 +19,8 @@ export interface Loaders {
 export interface ServiceLoaders {
   /** Vm.jobs for every VM of a page with the same arguments: one cache query for all of them. */
   jobsOfVm(args: JobPageArgs): DataLoader<Vm, Page<Job>, string>;
+  /** Vm.commands for every VM of a page with the same arguments, answered together. */
+  commandsOfVm(args: { first?: number | null; after?: string | null }): DataLoader<Vm, Page<Command>, string>;
 }
 
 export type RequestLoaders = Loaders & ServiceLoaders;
@@ -37,17 +40,25 @@ export function createLoaders(repositories: Repositories): Loaders {
   };
 }
 
+/** One loader per distinct argument set, created on first use. */
+function perArgs<A, V>(batch: (vms: readonly Vm[], args: A) => Promise<V[]>): (args: A) => DataLoader<Vm, V, string> {
+  const loaders = new Map<string, DataLoader<Vm, V, string>>();
+  return (args) => {
+    const key = JSON.stringify(args);
+    let loader = loaders.get(key);
+    if (!loader) {
+      loader = new DataLoader((vms) => batch(vms, args), { cacheKeyFn: (vm) => vm.id });
+      loaders.set(key, loader);
+    }
+    return loader;
+  };
+}
+
 export function createServiceLoaders(services: Services, actor: Actor | null): ServiceLoaders {
-  const jobsOfVm = new Map<string, DataLoader<Vm, Page<Job>, string>>();
   return {
-    jobsOfVm(args) {
-      const key = JSON.stringify([args.first ?? null, args.after ?? null, args.status ?? null]);
-      let loader = jobsOfVm.get(key);
-      if (!loader) {
-        loader = new DataLoader((vms) => services.jobs.listForVms(actor, vms, args), { cacheKeyFn: (vm) => vm.id });
-        jobsOfVm.set(key, loader);
-      }
-      return loader;
-    },
+    jobsOfVm: perArgs((vms, args: JobPageArgs) => services.jobs.listForVms(actor, vms, args)),
+    commandsOfVm: perArgs((vms, args: { first?: number | null; after?: string | null }) =>
+      services.commands.listForVms(actor, vms, args),
+    ),
   };
 }

@@ -69,6 +69,6 @@ export class VmResolver {
     @Arg("after", () => String, { nullable: true }) after: string | null,
     @Ctx() ctx: GraphQLContext,
   ) {
-    return ctx.services.commands.listForVm(ctx.actor, vm, { first, after });
+    return ctx.loaders.commandsOfVm({ first, after }).load(vm);
   }
 }
