@@ -180,7 +180,7 @@ describe("appendJobLogs bad input stores nothing", () => {
     expect(result.errors).toBeUndefined();
   });
 
-  it.each(["2026-11-26T09:41:10.123Z", "2026-11-26 09:41:10.123456Z", "2026-02-30T09:41:10.123456Z", "yesterday"])(
+  it.each(["2026-11-26T09:41:10.123Z", "2026-11-26 09:41:10.123456Z", "2026-02-30T09:41:10.123456Z", "yesterday", "0000-01-01T00:00:00.000000Z"])(
     "a malformed LogTimestamp %s → BAD_USER_INPUT",
     async (ts) => {
       const before = await counts();

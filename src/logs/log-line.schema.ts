@@ -13,7 +13,9 @@ export const LOG_LIMITS = { linesPerCall: 5_000, lineBytes: 16 * 1024 };
 
 export const logTimestampSchema = z
   .string()
-  .refine(isLogTimestamp, "must be a LogTimestamp like 2026-11-26T09:41:10.123456Z (UTC, 6 fractional digits)");
+  .refine(isLogTimestamp, "must be a LogTimestamp like 2026-11-26T09:41:10.123456Z (UTC, 6 fractional digits)")
+  // Microsecond arithmetic (toMicros/fromMicros) and both stores agree from the epoch on.
+  .refine((ts) => ts >= "1970-01-01T00:00:00.000000Z", "must not be before 1970-01-01T00:00:00.000000Z");
 
 export const logStreamSchema = z.enum(["stdout", "stderr"]);
 
