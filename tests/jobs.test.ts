@@ -223,3 +223,26 @@ describe("lists across the cache horizon", () => {
     expect(vmJobs.errors?.[0]?.extensions?.code).toBe("BAD_USER_INPUT");
   });
 });
+
+describe("a job the cache refuses", () => {
+  it("is dropped from the cache writes (DynamoDB still serves it) and later writes still land", async () => {
+    const vm = await createVm(t, dev);
+    // A foreign writer's item with text PostgreSQL cannot hold (a NUL).
+    const poison = await putJobItem(t, { vmId: vm.id, startedAt: new Date(), status: "running", command: "echo \u0000" });
+    const read = await t.gql(JobDocument, { id: poison }, { token: viewer });
+    expect(read.data!.job).toMatchObject({ id: poison, command: "echo \u0000" });
+    // The backfill runs in the background; the writer then meets the poison.
+    await expect.poll(() => t.server.container.cache.writer.isComplete(), { timeout: 10_000 }).toBe(false);
+    expect(await t.stores.prisma.job.count({ where: { id: poison } })).toBe(0);
+
+    const { job } = await sendCommand(t, dev, vm.id);
+    await idle();
+    expect(await t.stores.prisma.job.count({ where: { id: job.id } })).toBe(1);
+    // Lists stop trusting the cache until a catch-up says it is complete again.
+    calls.reset();
+    const page = await t.gql(VmJobsDocument, { id: vm.id }, { token: viewer });
+    expect(page.data!.vm!.jobs.edges.map((e) => e.node.id)).toEqual([job.id, poison]);
+    expect(calls.count("postgres", "SELECT", /FROM jobs/)).toBe(0);
+    t.server.container.cache.writer.markCaughtUp();
+  });
+});

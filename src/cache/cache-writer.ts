@@ -219,6 +219,13 @@ export class CacheWriter extends EventEmitter<CacheWriterEvents> {
       this.attempt = 0;
       this.emit("flushed", { jobs: jobs.length, lines: lines.length });
     } catch (error) {
+      // Postgres answers but refused the batch: some row is poison (data the
+      // cache's checks reject, e.g. from a foreign writer). Write job by job and
+      // drop what is refused, rather than retrying the same batch forever.
+      if (await this.cache.reachable()) {
+        await this.isolate(this.inflight, error);
+        return;
+      }
       this.attempt++;
       // Back in the queue, under anything newer that arrived meanwhile.
       this.requeue(this.inflight);
@@ -226,6 +233,39 @@ export class CacheWriter extends EventEmitter<CacheWriterEvents> {
       this.logger.warn({ err: error, attempt: this.attempt, pending: this.stats() }, "cache write failed; will retry");
       this.emit("failed", { error, attempt: this.attempt });
     }
+  }
+
+  private async isolate(batch: Batch, cause: unknown): Promise<void> {
+    let written = { jobs: 0, lines: 0 };
+    const dropped = { jobs: 0, lines: 0 };
+    const retry = emptyBatch();
+    for (const id of new Set([...batch.jobs.keys(), ...batch.lines.keys()])) {
+      const job = batch.jobs.get(id) ?? this.lineJobs.get(id);
+      const lines = [...(batch.lines.get(id)?.values() ?? [])];
+      try {
+        await this.cache.upsert(job ? [job] : [], lines);
+        written = { jobs: written.jobs + (job ? 1 : 0), lines: written.lines + lines.length };
+      } catch (error) {
+        if (!(await this.cache.reachable())) {
+          // Postgres went away meanwhile: this one goes back to the queue.
+          if (job) retry.jobs.set(id, job);
+          if (lines.length) retry.lines.set(id, new Map(lines.map((l) => [l.ts, l])));
+          continue;
+        }
+        dropped.jobs++;
+        dropped.lines += lines.length;
+        this.incompleteLogs.set(id, Number.POSITIVE_INFINITY);
+        this.complete = false;
+        this.logger.error({ err: error, cause, jobId: id }, "the cache refused a job's rows; dropped them (DynamoDB has them)");
+      }
+    }
+    for (const jobId of batch.lines.keys()) if (!this.pending.lines.has(jobId) && !retry.lines.has(jobId)) this.lineJobs.delete(jobId);
+    this.inflight = emptyBatch();
+    this.requeue(retry);
+    if (retry.jobs.size || retry.lines.size) this.attempt++;
+    else this.attempt = 0;
+    if (written.jobs || written.lines) this.emit("flushed", written);
+    if (dropped.jobs) this.emit("dropped", dropped);
   }
 
   private takeBatch(): Batch {

@@ -90,6 +90,16 @@ export class JobCacheRepository {
     await this.prisma.$transaction(statements);
   }
 
+  /** Whether Postgres answers at all: tells "Postgres is down" from "this batch is bad". */
+  async reachable(): Promise<boolean> {
+    try {
+      await this.prisma.$queryRaw`SELECT 1`;
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
   async getJob(id: string): Promise<Job | null> {
     const rows = await this.prisma.$queryRaw<JobRow[]>`SELECT ${JOB_COLUMNS} FROM jobs j WHERE j.id = ${id}::uuid`;
     return rows[0] ? toJob(rows[0]) : null;
