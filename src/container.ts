@@ -6,8 +6,16 @@ import type { Dynamo } from "./infra/dynamodb/client";
 import type { TableNames } from "./infra/dynamodb/tables";
 import type { Logger } from "./infra/logger";
 import type { PrismaClient } from "./infra/postgres/prisma";
-import { CommandRepository } from "./commands/command.repository";
 import { createMetrics, type Metrics } from "./metrics/metrics";
+import { CacheBackfill } from "./cache/cache-backfill";
+import { CacheWriter } from "./cache/cache-writer";
+import { JobCacheRepository } from "./cache/job-cache.repository";
+import { CommandRepository } from "./commands/command.repository";
+import { CommandService } from "./commands/command.service";
+import { JobRepository } from "./jobs/job.repository";
+import { JobService } from "./jobs/job.service";
+import { LogLineRepository } from "./logs/log-line.repository";
+import { LogLineService } from "./logs/log-line.service";
 import { UserRepository } from "./users/user.repository";
 import { UserService } from "./users/user.service";
 import { VmRepository } from "./vms/vm.repository";
@@ -22,11 +30,24 @@ export interface Stores {
 export interface Repositories {
   users: UserRepository;
   vms: VmRepository;
+  commands: CommandRepository;
+  jobs: JobRepository;
+  logLines: LogLineRepository;
+  jobCache: JobCacheRepository;
 }
 
 export interface Services {
   vms: VmService;
   users: UserService;
+  commands: CommandService;
+  jobs: JobService;
+  logs: LogLineService;
+}
+
+/** The Postgres cache's write side: services enqueue, it flushes in the background. */
+export interface CacheParts {
+  writer: CacheWriter;
+  backfill: CacheBackfill;
 }
 
 export interface Container {
@@ -38,6 +59,7 @@ export interface Container {
   metrics: Metrics;
   repositories: Repositories;
   services: Services;
+  cache: CacheParts;
 }
 
 export function createContainer(config: Config, logger: Logger, stores: Stores): Container {
@@ -46,16 +68,21 @@ export function createContainer(config: Config, logger: Logger, stores: Stores):
   const repositories: Repositories = {
     users: new UserRepository(stores.prisma),
     vms: new VmRepository(stores.dynamo.doc, stores.tables.vms),
+    commands: new CommandRepository(stores.dynamo.doc, stores.tables.commands),
+    jobs: new JobRepository(stores.dynamo.doc, stores.tables),
+    logLines: new LogLineRepository(stores.dynamo.doc, stores.tables.logs),
+    jobCache: new JobCacheRepository(stores.prisma),
   };
   const tokens = createTokenIssuer(config.jwtSecret, config.tokenTtlHours);
+  const writer = new CacheWriter(repositories.jobCache, logger);
+  const cache: CacheParts = { writer, backfill: new CacheBackfill(repositories.logLines, writer, logger) };
+  const ttl = config.cacheTtlDays;
   const services: Services = {
     vms: new VmService(repositories.vms),
-    users: new UserService(
-      repositories.users,
-      new CommandRepository(stores.dynamo.doc, stores.tables.commands),
-      tokens,
-      logger,
-    ),
+    users: new UserService(repositories.users, repositories.commands, tokens, logger),
+    commands: new CommandService(repositories.commands, repositories.jobs, writer),
+    jobs: new JobService(repositories.jobs, repositories.jobCache, writer, cache.backfill, logger, ttl),
+    logs: new LogLineService(repositories.logLines, repositories.jobs, repositories.jobCache, writer, cache.backfill, logger, ttl),
   };
   return {
     config,
@@ -65,5 +92,6 @@ export function createContainer(config: Config, logger: Logger, stores: Stores):
     metrics,
     repositories,
     services,
+    cache,
   };
 }

@@ -25,9 +25,11 @@ export async function startServer(config: Config, logger: Logger, stores: Stores
   return {
     url: `http://127.0.0.1:${port}`,
     container,
-    // Apollo's drain plugin closes the HTTP server and waits for in-flight requests.
+    // Apollo's drain plugin closes the HTTP server and waits for in-flight requests;
+    // then the cache writer gets a last, bounded chance to flush.
     stop: async () => {
       await app.apollo.stop();
+      await container.cache.writer.close();
       container.metrics.close();
     },
   };

@@ -1,13 +1,11 @@
 // Commands live in DynamoDB only (authoritative).
 // Items: { commandId, vmId, command, issuedBy?, createdAt }. issuedBy is absent
 // (not null) once the user is erased, so the sparse byIssuedBy index forgets it.
-import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import { GetCommand } from "@aws-sdk/lib-dynamodb";
+import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
+import { GetCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { batchGetAll } from "../infra/dynamodb/batch-get";
+import { queryNewestFirst, type TimeKey } from "../infra/dynamodb/newest-first";
 import type { Command } from "./command.model";
-// Aliased so they never clash with the same names imported for the other methods.
-import { ConditionalCheckFailedException as GdprConditionFailed } from "@aws-sdk/client-dynamodb";
-import { QueryCommand as GdprQuery, UpdateCommand as GdprUpdate } from "@aws-sdk/lib-dynamodb";
 
 export interface CommandItem {
   commandId: string;
@@ -50,7 +48,22 @@ export class CommandRepository {
     return items.map(toCommand);
   }
 
-  // --- GDPR (users helper): a user's commands through the sparse byIssuedBy GSI. ---
+  /** A VM's commands, newest first by (createdAt, id), through byVmId. (sendCommand writes commands: JobRepository.createWithCommand.) */
+  async listByVm(q: { vmId: string; from?: Date; before?: TimeKey; limit: number }): Promise<Command[]> {
+    const items = await queryNewestFirst<Record<string, unknown>>(this.doc, {
+      table: this.table,
+      index: "byVmId",
+      partition: { name: "vmId", value: q.vmId },
+      sortKey: "createdAt",
+      idKey: "commandId",
+      before: q.before,
+      notBefore: q.from?.toISOString(),
+      limit: q.limit,
+    });
+    return items.map((item) => toCommand(item as unknown as CommandItem));
+  }
+
+  // GDPR: a user's commands through the sparse byIssuedBy GSI.
 
   /** Every command `userId` issued, newest first (all pages of the byIssuedBy GSI). */
   async listByIssuer(userId: string): Promise<Command[]> {
@@ -58,7 +71,7 @@ export class CommandRepository {
     let startKey: Record<string, unknown> | undefined;
     do {
       const page = await this.doc.send(
-        new GdprQuery({
+        new QueryCommand({
           TableName: this.table,
           IndexName: "byIssuedBy",
           KeyConditionExpression: "issuedBy = :user",
@@ -88,7 +101,7 @@ export class CommandRepository {
         commands.slice(i, i + PARALLEL).map(async (command) => {
           try {
             await this.doc.send(
-              new GdprUpdate({
+              new UpdateCommand({
                 TableName: this.table,
                 Key: { commandId: command.id },
                 UpdateExpression: "REMOVE issuedBy",
@@ -98,7 +111,7 @@ export class CommandRepository {
             );
             return 1;
           } catch (error) {
-            if (error instanceof GdprConditionFailed) return 0;
+            if (error instanceof ConditionalCheckFailedException) return 0;
             throw error;
           }
         }),

@@ -3,12 +3,12 @@ import { resolveActor } from "../auth/actor";
 import type { Actor } from "../auth/permissions";
 import type { Container, Services } from "../container";
 import { toGraphQLError } from "./errors";
-import { createLoaders, type Loaders } from "./loaders";
+import { createLoaders, createServiceLoaders, type RequestLoaders } from "./loaders";
 
 export interface GraphQLContext {
   actor: Actor | null;
   services: Services;
-  loaders: Loaders;
+  loaders: RequestLoaders;
 }
 
 export function createContextFactory(container: Container) {
@@ -16,7 +16,7 @@ export function createContextFactory(container: Container) {
     const loaders = createLoaders(container.repositories);
     try {
       const actor = await resolveActor(req.headers.authorization, container.tokens, loaders.userById, container.logger);
-      return { actor, services: container.services, loaders };
+      return { actor, services: container.services, loaders: { ...loaders, ...createServiceLoaders(container.services, actor) } };
     } catch (error) {
       throw toGraphQLError(error, container.logger);
     }

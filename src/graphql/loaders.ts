@@ -1,7 +1,12 @@
 // DataLoaders, created per request so nothing cached outlives the request that
 // read it. Each batches by store: one Prisma query, or BatchGetItem per 100 keys.
 import DataLoader from "dataloader";
-import type { Repositories } from "../container";
+import type { Actor } from "../auth/permissions";
+import type { Repositories, Services } from "../container";
+import type { Command } from "../commands/command.model";
+import type { Job } from "../jobs/job.model";
+import type { JobPageArgs } from "../jobs/job.service";
+import type { Page } from "../shared/pagination";
 import type { User } from "../users/user.model";
 import type { Vm } from "../vms/vm.model";
 
@@ -9,6 +14,16 @@ export interface Loaders {
   userById: DataLoader<string, User | null>;
   vmById: DataLoader<string, Vm | null>;
 }
+
+/** Loaders that go through a service (its rules and the cache), so they need the request's actor. */
+export interface ServiceLoaders {
+  /** Vm.jobs for every VM of a page with the same arguments: one cache query for all of them. */
+  jobsOfVm(args: JobPageArgs): DataLoader<Vm, Page<Job>, string>;
+  /** Vm.commands for every VM of a page with the same arguments, answered together. */
+  commandsOfVm(args: { first?: number | null; after?: string | null }): DataLoader<Vm, Page<Command>, string>;
+}
+
+export type RequestLoaders = Loaders & ServiceLoaders;
 
 /** Orders `found` as `keys`, with null where an item is missing (DataLoader's contract). */
 export function byKeys<K, V>(keys: readonly K[], found: V[], keyOf: (value: V) => K): (V | null)[] {
@@ -22,5 +37,28 @@ export function createLoaders(repositories: Repositories): Loaders {
     vmById: new DataLoader(async (ids) => byKeys(ids, await repositories.vms.getMany(ids), (vm) => vm.id), {
       maxBatchSize: 100,
     }),
+  };
+}
+
+/** One loader per distinct argument set, created on first use. */
+function perArgs<A, V>(batch: (vms: readonly Vm[], args: A) => Promise<V[]>): (args: A) => DataLoader<Vm, V, string> {
+  const loaders = new Map<string, DataLoader<Vm, V, string>>();
+  return (args) => {
+    const key = JSON.stringify(args);
+    let loader = loaders.get(key);
+    if (!loader) {
+      loader = new DataLoader((vms) => batch(vms, args), { cacheKeyFn: (vm) => vm.id });
+      loaders.set(key, loader);
+    }
+    return loader;
+  };
+}
+
+export function createServiceLoaders(services: Services, actor: Actor | null): ServiceLoaders {
+  return {
+    jobsOfVm: perArgs((vms, args: JobPageArgs) => services.jobs.listForVms(actor, vms, args)),
+    commandsOfVm: perArgs((vms, args: { first?: number | null; after?: string | null }) =>
+      services.commands.listForVms(actor, vms, args),
+    ),
   };
 }

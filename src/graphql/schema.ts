@@ -2,11 +2,14 @@ import "reflect-metadata";
 import { printSchema, type GraphQLSchema } from "graphql";
 import { buildSchema } from "type-graphql";
 import { UserResolver } from "../users/user.resolver";
+import { CommandResolver } from "../commands/command.resolver";
+import { JobResolver } from "../jobs/job.resolver";
+import { LogLineResolver } from "../logs/log-line.resolver";
 import { VmResolver } from "../vms/vm.resolver";
 import { authChecker } from "./auth-checker";
 
 // Every feature's resolvers; the schema (and schema.graphql) is built from these.
-const RESOLVERS = [VmResolver, UserResolver] as const;
+const RESOLVERS = [VmResolver, CommandResolver, JobResolver, LogLineResolver, UserResolver] as const;
 
 let built: Promise<GraphQLSchema> | undefined;
 

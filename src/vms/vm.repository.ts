@@ -1,6 +1,14 @@
 // VMs live in DynamoDB only (authoritative). Items: { vmId, name, environment, tags, createdAt, updatedAt }.
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
-import { GetCommand, PutCommand, QueryCommand, ScanCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import {
+  DeleteCommand,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  ScanCommand,
+  UpdateCommand,
+  type DynamoDBDocumentClient,
+} from "@aws-sdk/lib-dynamodb";
 import { batchGetAll } from "../infra/dynamodb/batch-get";
 import { conflict } from "../shared/errors";
 import type { Vm } from "./vm.model";
@@ -66,6 +74,51 @@ export class VmRepository {
       throw error;
     }
     return vm;
+  }
+
+  /**
+   * Changes the given fields of an existing VM and sets updatedAt; createdAt
+   * stays. Null when the VM does not exist (the condition keeps an update from
+   * re-creating a deleted VM).
+   */
+  async update(id: string, changes: Partial<Pick<Vm, "name" | "environment" | "tags">>, updatedAt: Date): Promise<Vm | null> {
+    const sets = ["updatedAt = :updatedAt"];
+    const names: Record<string, string> = {};
+    const values: Record<string, unknown> = { ":updatedAt": updatedAt.toISOString() };
+    for (const [field, value] of Object.entries(changes)) {
+      if (value === undefined) continue;
+      sets.push(`#${field} = :${field}`);
+      names[`#${field}`] = field;
+      values[`:${field}`] = value;
+    }
+    try {
+      const out = await this.doc.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { vmId: id },
+          UpdateExpression: `SET ${sets.join(", ")}`,
+          ConditionExpression: "attribute_exists(vmId)",
+          ExpressionAttributeNames: Object.keys(names).length ? names : undefined,
+          ExpressionAttributeValues: values,
+          ReturnValues: "ALL_NEW",
+        }),
+      );
+      return toVm(out.Attributes as VmItem);
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return null;
+      throw error;
+    }
+  }
+
+  /** Deletes the VM item only: its commands and jobs stay (history). False when it did not exist. */
+  async delete(id: string): Promise<boolean> {
+    try {
+      await this.doc.send(new DeleteCommand({ TableName: this.table, Key: { vmId: id }, ConditionExpression: "attribute_exists(vmId)" }));
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
   }
 
   /**

@@ -5,7 +5,8 @@ import { parseInput } from "../shared/validation";
 import { z } from "zod";
 import type { Vm } from "./vm.model";
 import type { VmRepository } from "./vm.repository";
-import { createVmSchema, vmIdSchema, type CreateVmInput } from "./vm.schema";
+import { notFound } from "../shared/errors";
+import { createVmSchema, updateVmSchema, vmIdSchema, type CreateVmInput, type UpdateVmInput } from "./vm.schema";
 
 export const VM_PAGE = { default: 50, max: 100 };
 const CURSOR_KIND = "vm";
@@ -48,5 +49,27 @@ export class VmService {
       createdAt: now,
       updatedAt: now,
     });
+  }
+
+  /** Changes name, environment and/or tags; createdAt stays, updatedAt moves. NOT_FOUND for an unknown VM. */
+  async update(actor: Actor | null, id: string, input: UpdateVmInput): Promise<Vm> {
+    authorize(actor, "write");
+    const vmId = parseInput(vmIdSchema, id, "id");
+    const valid = parseInput(updateVmSchema, input);
+    const updated = await this.vms.update(
+      vmId,
+      { name: valid.name ?? undefined, environment: valid.environment ?? undefined, tags: valid.tags ?? undefined },
+      new Date(),
+    );
+    if (!updated) throw notFound("vm", vmId);
+    return updated;
+  }
+
+  /** Deletes the VM; its commands and jobs stay, their `vm` becomes null. NOT_FOUND for an unknown VM. */
+  async delete(actor: Actor | null, id: string): Promise<boolean> {
+    authorize(actor, "write");
+    const vmId = parseInput(vmIdSchema, id, "id");
+    if (!(await this.vms.delete(vmId))) throw notFound("vm", vmId);
+    return true;
   }
 }

@@ -3,6 +3,7 @@ import { randomBytes } from "node:crypto";
 import { hashPassword } from "../../src/auth/password";
 import type { Role } from "../../src/auth/permissions";
 import type { User } from "../../src/users/user.model";
+import { CreateVmDocument, SendCommandDocument } from "../generated/graphql";
 import type { TestServer } from "./test-server";
 
 export const TEST_PASSWORD = "correct horse battery staple";
@@ -33,4 +34,18 @@ export function buildVmInput(overrides: Partial<{ id: string; name: string; envi
     tags: { team: "core" },
     ...overrides,
   };
+}
+
+/** A stored VM, created through the API. */
+export async function createVm(t: TestServer, token: string, overrides: Parameters<typeof buildVmInput>[0] = {}) {
+  const result = await t.gql(CreateVmDocument, { input: buildVmInput(overrides) }, { token });
+  if (!result.data) throw new Error(`createVm failed: ${JSON.stringify(result.errors)}`);
+  return result.data.createVm;
+}
+
+/** A command sent through the API, with its RUNNING job. */
+export async function sendCommand(t: TestServer, token: string, vmId: string, command = "uptime") {
+  const result = await t.gql(SendCommandDocument, { input: { vmId, command } }, { token });
+  if (!result.data) throw new Error(`sendCommand failed: ${JSON.stringify(result.errors)}`);
+  return result.data.sendCommand;
 }

@@ -43,13 +43,18 @@ export async function createTestDatabase(): Promise<{ url: string; drop(): Promi
   };
 }
 
-export async function createTestStores(): Promise<TestStores> {
+export interface TestStoreOptions {
+  /** The URL the stores' Prisma client connects to, e.g. through a proxy (the database is migrated directly). */
+  prismaUrl?: (databaseUrl: string) => string;
+}
+
+export async function createTestStores(options: TestStoreOptions = {}): Promise<TestStores> {
   const database = await createTestDatabase();
   const dynamoEndpoint = inject("dynamoEndpoint");
   const tablePrefix = `t${randomBytes(5).toString("hex")}_`;
   const dynamo = createDynamo({ endpoint: dynamoEndpoint });
   await ensureTables(dynamo.raw, tablePrefix);
-  const prisma = createPrisma(database.url);
+  const prisma = createPrisma(options.prismaUrl ? options.prismaUrl(database.url) : database.url);
   return {
     stores: { prisma, dynamo, tables: tableNames(tablePrefix) },
     databaseUrl: database.url,

@@ -4,7 +4,7 @@ import { print, type DocumentNode } from "graphql";
 import { loadConfig, type Config } from "../../src/config/env";
 import { createLogger } from "../../src/infra/logger";
 import { startServer, type RunningServer } from "../../src/server";
-import { createTestStores, type TestStores } from "./stores";
+import { createTestStores, type TestStoreOptions, type TestStores } from "./stores";
 
 export interface GraphQLResponse<R> {
   status: number;
@@ -24,8 +24,8 @@ export interface TestServer extends TestStores {
   close(): Promise<void>;
 }
 
-export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
-  const testStores = await createTestStores();
+export async function startTestServer(env: Record<string, string> = {}, storeOptions: TestStoreOptions = {}): Promise<TestServer> {
+  const testStores = await createTestStores(storeOptions);
   const config = loadConfig({
     NODE_ENV: "test",
     PORT: "0",

@@ -5,6 +5,7 @@ import {
   DescribeTableCommand,
   ResourceInUseException,
   ResourceNotFoundException,
+  UpdateTableCommand,
   waitUntilTableExists,
   type CreateTableCommandInput,
   type DynamoDBClient,
@@ -75,6 +76,7 @@ export const TABLE_DEFINITIONS: Record<TableKey, TableDefinition> = {
       { AttributeName: "vmId", AttributeType: S },
       { AttributeName: "commandId", AttributeType: S },
       { AttributeName: "startedAt", AttributeType: S },
+      { AttributeName: "kind", AttributeType: S },
     ],
     KeySchema: [{ AttributeName: "jobId", KeyType: "HASH" }],
     GlobalSecondaryIndexes: [
@@ -82,6 +84,19 @@ export const TABLE_DEFINITIONS: Record<TableKey, TableDefinition> = {
         IndexName: "byVmId",
         KeySchema: [
           { AttributeName: "vmId", KeyType: "HASH" },
+          { AttributeName: "startedAt", KeyType: "RANGE" },
+        ],
+        Projection: allProjected,
+      },
+      {
+        // jobs(filter) without a vmId, newest first, when the cache cannot answer
+        // (Postgres down, or rows older than the cache keeps). Every job item has
+        // kind = "job", so this is one ordered partition: simple and exact, good
+        // for ~1,000 job writes/s (one GSI partition); shard the key by day if
+        // the orchestrator ever needs more.
+        IndexName: "byStartedAt",
+        KeySchema: [
+          { AttributeName: "kind", KeyType: "HASH" },
           { AttributeName: "startedAt", KeyType: "RANGE" },
         ],
         Projection: allProjected,
@@ -115,7 +130,10 @@ export async function ensureTables(client: DynamoDBClient, prefix: string): Prom
   await Promise.all(
     (Object.keys(TABLE_DEFINITIONS) as TableKey[]).map(async (key) => {
       const TableName = names[key];
-      if (await tableExists(client, TableName)) return;
+      if (await tableExists(client, TableName)) {
+        await addMissingIndexes(client, TableName, TABLE_DEFINITIONS[key]);
+        return;
+      }
       try {
         await client.send(new CreateTableCommand({ TableName, BillingMode: "PAY_PER_REQUEST", ...TABLE_DEFINITIONS[key] }));
         created.push(TableName);
@@ -127,6 +145,32 @@ export async function ensureTables(client: DynamoDBClient, prefix: string): Prom
     }),
   );
   return created;
+}
+
+/**
+ * Tables created before an index was added to TABLE_DEFINITIONS get it here
+ * (DynamoDB builds one new GSI per UpdateTable call).
+ */
+async function addMissingIndexes(client: DynamoDBClient, TableName: string, definition: TableDefinition): Promise<void> {
+  const wanted = definition.GlobalSecondaryIndexes ?? [];
+  for (const index of wanted) {
+    const { Table } = await client.send(new DescribeTableCommand({ TableName }));
+    if (Table?.GlobalSecondaryIndexes?.some((existing) => existing.IndexName === index.IndexName)) continue;
+    const names = new Set(index.KeySchema?.map((k) => k.AttributeName));
+    await client.send(
+      new UpdateTableCommand({
+        TableName,
+        AttributeDefinitions: definition.AttributeDefinitions?.filter((a) => names.has(a.AttributeName)),
+        GlobalSecondaryIndexUpdates: [{ Create: { IndexName: index.IndexName, KeySchema: index.KeySchema, Projection: index.Projection } }],
+      }),
+    );
+    for (let i = 0; i < 120; i++) {
+      const { Table: now } = await client.send(new DescribeTableCommand({ TableName }));
+      const status = now?.GlobalSecondaryIndexes?.find((g) => g.IndexName === index.IndexName)?.IndexStatus;
+      if (status === "ACTIVE" && now?.TableStatus === "ACTIVE") break;
+      await new Promise((r) => setTimeout(r, 1_000));
+    }
+  }
 }
 
 async function tableExists(client: DynamoDBClient, TableName: string): Promise<boolean> {

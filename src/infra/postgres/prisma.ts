@@ -10,7 +10,7 @@ export function createPrisma(databaseUrl: string): PrismaClient {
     connectionTimeoutMillis: 2_000,
     max: 10,
   });
-  // Query events feed the store-call observer (src/infra/store-calls.ts): metrics
-  // count statements and their latency with it, tests count calls.
+  // Query events feed the store-call counter (src/infra/store-calls.ts): tests
+  // assert DataLoader batching with it and metrics count statements with it.
   return new PrismaClient({ adapter, log: [{ emit: "event", level: "query" }] }) as unknown as PrismaClient;
 }

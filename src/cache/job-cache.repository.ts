@@ -1,0 +1,178 @@
+// The Postgres cache of DynamoDB's jobs and log lines (tables jobs, job_logs).
+// Raw SQL: multi-row upserts and a window function have no Prisma model API,
+// and log timestamps must keep microseconds, which Prisma's DateTime drops.
+import { Prisma } from "../generated/prisma/client";
+import type { PrismaClient } from "../infra/postgres/prisma";
+import type { TimeKey } from "../infra/dynamodb/newest-first";
+import type { Job, JobStatus } from "../jobs/job.model";
+import type { LogLine, LogStream } from "../logs/log-line.model";
+
+const JOB_ROWS_PER_STATEMENT = 500; // 7 parameters a row
+const LOG_ROWS_PER_STATEMENT = 1_000; // 4 parameters a row
+
+interface JobRow {
+  id: string;
+  vm_id: string;
+  command_id: string | null;
+  command: string;
+  status: string;
+  started_at: Date | null;
+  finished_at: Date | null;
+}
+
+const toJob = (row: JobRow): Job => ({
+  id: row.id,
+  vmId: row.vm_id,
+  commandId: row.command_id,
+  command: row.command,
+  status: row.status as JobStatus,
+  startedAt: row.started_at,
+  finishedAt: row.finished_at,
+});
+
+const JOB_COLUMNS = Prisma.sql`j.id::text AS id, j.vm_id, j.command_id, j.command, j.status, j.started_at, j.finished_at`;
+// timestamptz keeps microseconds; to_char gives them back as the LogTimestamp text.
+const TS_TEXT = Prisma.sql`to_char(l.ts AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+
+/** A page of one VM's jobs: newest first, started at or after `from`. */
+export interface VmJobsKey {
+  vmId: string;
+  from: Date;
+}
+
+export interface CachedLogs {
+  /** The job's startedAt as cached. */
+  jobStartedAt: Date | null;
+  lines: LogLine[];
+}
+
+function chunk<T>(items: T[], size: number): T[][] {
+  const chunks: T[][] = [];
+  for (let i = 0; i < items.length; i += size) chunks.push(items.slice(i, i + size));
+  return chunks;
+}
+
+export class JobCacheRepository {
+  constructor(private readonly prisma: PrismaClient) {}
+
+  /**
+   * Upserts jobs, then log lines, in one transaction: multi-row
+   * INSERT ... ON CONFLICT DO UPDATE, cached_at = now(). Jobs go first so the
+   * lines' foreign key holds. A status never moves back from finished to
+   * running: a stale copy (an eventually consistent read being backfilled)
+   * cannot undo a newer one.
+   */
+  async upsert(jobs: Job[], lines: LogLine[]): Promise<void> {
+    const statements = [
+      ...chunk(jobs, JOB_ROWS_PER_STATEMENT).map((rows) => this.prisma.$executeRaw`
+        INSERT INTO jobs (id, vm_id, command_id, command, status, started_at, finished_at, cached_at)
+        VALUES ${Prisma.join(
+          rows.map(
+            (j) =>
+              Prisma.sql`(${j.id}::uuid, ${j.vmId}, ${j.commandId}, ${j.command}, ${j.status}, ${j.startedAt}::timestamptz, ${j.finishedAt}::timestamptz, now())`,
+          ),
+        )}
+        ON CONFLICT (id) DO UPDATE SET
+          vm_id = EXCLUDED.vm_id,
+          command_id = COALESCE(EXCLUDED.command_id, jobs.command_id),
+          command = EXCLUDED.command,
+          status = EXCLUDED.status,
+          started_at = EXCLUDED.started_at,
+          finished_at = EXCLUDED.finished_at,
+          cached_at = now()
+        WHERE jobs.status = 'running' OR EXCLUDED.status <> 'running'`),
+      ...chunk(lines, LOG_ROWS_PER_STATEMENT).map((rows) => this.prisma.$executeRaw`
+        INSERT INTO job_logs (job_id, ts, stream, data, cached_at)
+        VALUES ${Prisma.join(rows.map((l) => Prisma.sql`(${l.jobId}::uuid, ${l.ts}::timestamptz, ${l.stream}, ${l.data}, now())`))}
+        ON CONFLICT (job_id, ts) DO UPDATE SET stream = EXCLUDED.stream, data = EXCLUDED.data, cached_at = now()`),
+    ];
+    if (statements.length === 0) return;
+    await this.prisma.$transaction(statements);
+  }
+
+  /** Whether Postgres answers at all: tells "Postgres is down" from "this batch is bad". */
+  async reachable(): Promise<boolean> {
+    try {
+      await this.prisma.$queryRaw`SELECT 1`;
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  async getJob(id: string): Promise<Job | null> {
+    const rows = await this.prisma.$queryRaw<JobRow[]>`SELECT ${JOB_COLUMNS} FROM jobs j WHERE j.id = ${id}::uuid`;
+    return rows[0] ? toJob(rows[0]) : null;
+  }
+
+  /**
+   * The newest `limit` jobs of each VM, in ONE query (a window function over
+   * the VMs of a page), each VM from its own lower bound.
+   */
+  async jobsForVms(
+    keys: readonly VmJobsKey[],
+    options: { status?: JobStatus; before?: TimeKey; limit: number },
+  ): Promise<Map<string, Job[]>> {
+    const result = new Map<string, Job[]>(keys.map((k) => [k.vmId, []]));
+    if (keys.length === 0) return result;
+    const { status, before, limit } = options;
+    const rows = await this.prisma.$queryRaw<JobRow[]>`
+      SELECT id, vm_id, command_id, command, status, started_at, finished_at FROM (
+        SELECT ${JOB_COLUMNS},
+               row_number() OVER (PARTITION BY j.vm_id ORDER BY j.started_at DESC, j.id DESC) AS rn
+        FROM jobs j
+        JOIN (VALUES ${Prisma.join(keys.map((k) => Prisma.sql`(${k.vmId}::text, ${k.from}::timestamptz)`))}) AS k(vm_id, since)
+          ON j.vm_id = k.vm_id AND j.started_at >= k.since
+        WHERE (${status ?? null}::text IS NULL OR j.status = ${status ?? null}::text)
+          ${before ? Prisma.sql`AND (j.started_at, j.id) < (${before.at}::timestamptz, ${before.id}::uuid)` : Prisma.empty}
+      ) ranked
+      WHERE rn <= ${limit}
+      ORDER BY vm_id, started_at DESC, id DESC`;
+    for (const row of rows) result.get(row.vm_id)?.push(toJob(row));
+    return result;
+  }
+
+  /** Jobs across VMs, newest first, started at or after `from`. */
+  async listJobs(q: { vmId?: string; status?: JobStatus; from: Date; before?: TimeKey; limit: number }): Promise<Job[]> {
+    const conditions = [Prisma.sql`j.started_at >= ${q.from}::timestamptz`];
+    if (q.vmId) conditions.push(Prisma.sql`j.vm_id = ${q.vmId}`);
+    if (q.status) conditions.push(Prisma.sql`j.status = ${q.status}`);
+    if (q.before) conditions.push(Prisma.sql`(j.started_at, j.id) < (${q.before.at}::timestamptz, ${q.before.id}::uuid)`);
+    const rows = await this.prisma.$queryRaw<JobRow[]>`
+      SELECT ${JOB_COLUMNS} FROM jobs j
+      WHERE ${Prisma.join(conditions, " AND ")}
+      ORDER BY j.started_at DESC, j.id DESC
+      LIMIT ${q.limit}`;
+    return rows.map(toJob);
+  }
+
+  /**
+   * A page of one job's lines, oldest first, in ONE query that also says
+   * whether the job itself is cached (null when it is not).
+   */
+  async logs(q: { jobId: string; after?: string; since?: string; stream?: LogStream; limit: number }): Promise<CachedLogs | null> {
+    const conditions = [Prisma.sql`l.job_id = j.id`];
+    if (q.after) conditions.push(Prisma.sql`l.ts > ${q.after}::timestamptz`);
+    if (q.since) conditions.push(Prisma.sql`l.ts >= ${q.since}::timestamptz`);
+    if (q.stream) conditions.push(Prisma.sql`l.stream = ${q.stream}`);
+    const rows = await this.prisma.$queryRaw<
+      Array<{ job_started_at: Date | null; ts: string | null; stream: string | null; data: string | null }>
+    >`
+      SELECT j.started_at AS job_started_at, page.ts, page.stream, page.data
+      FROM jobs j
+      LEFT JOIN LATERAL (
+        SELECT ${TS_TEXT} AS ts, l.stream, l.data FROM job_logs l
+        WHERE ${Prisma.join(conditions, " AND ")}
+        ORDER BY l.ts
+        LIMIT ${q.limit}
+      ) page ON true
+      WHERE j.id = ${q.jobId}::uuid`;
+    if (rows.length === 0) return null;
+    return {
+      jobStartedAt: rows[0]!.job_started_at,
+      lines: rows
+        .filter((r) => r.ts !== null)
+        .map((r) => ({ jobId: q.jobId, ts: r.ts!, stream: r.stream as LogStream, data: r.data! })),
+    };
+  }
+}

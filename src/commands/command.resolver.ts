@@ -1,0 +1,45 @@
+import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from "type-graphql";
+import { rolesWith } from "../auth/permissions";
+import type { GraphQLContext } from "../graphql/context";
+import { JOB_PAGE } from "../jobs/job.service";
+import { JobConnection } from "../jobs/job.type";
+import { UserType } from "../users/user.type";
+import { VmType } from "../vms/vm.type";
+import { SendCommandInputType, SendCommandPayloadType } from "./command.input";
+import type { Command } from "./command.model";
+import { CommandType } from "./command.type";
+
+@Resolver(() => CommandType)
+export class CommandResolver {
+  @Authorized()
+  @Query(() => CommandType, { nullable: true })
+  command(@Arg("id", () => ID) id: string, @Ctx() ctx: GraphQLContext) {
+    return ctx.services.commands.get(ctx.actor, id);
+  }
+
+  @Authorized(rolesWith("write"))
+  @Mutation(() => SendCommandPayloadType, { description: "ADMIN or DEV. Stores the command and starts a job for it." })
+  sendCommand(@Arg("input", () => SendCommandInputType) input: SendCommandInputType, @Ctx() ctx: GraphQLContext) {
+    return ctx.services.commands.send(ctx.actor, input);
+  }
+
+  @FieldResolver(() => VmType, { nullable: true, description: "Null once the VM is deleted." })
+  vm(@Root() command: Command, @Ctx() ctx: GraphQLContext) {
+    return ctx.loaders.vmById.load(command.vmId);
+  }
+
+  @FieldResolver(() => UserType, { nullable: true, description: "Null once the issuing user is erased." })
+  issuedBy(@Root() command: Command, @Ctx() ctx: GraphQLContext) {
+    return command.issuedBy ? ctx.loaders.userById.load(command.issuedBy) : null;
+  }
+
+  @FieldResolver(() => JobConnection, { description: "Executions of this command, newest first." })
+  jobs(
+    @Root() command: Command,
+    @Arg("first", () => Int, { nullable: true, defaultValue: JOB_PAGE.nestedDefault }) first: number,
+    @Arg("after", () => String, { nullable: true }) after: string | null,
+    @Ctx() ctx: GraphQLContext,
+  ) {
+    return ctx.services.jobs.listForCommand(ctx.actor, command.id, { first, after });
+  }
+}

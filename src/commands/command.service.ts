@@ -1,0 +1,74 @@
+import { randomUUID } from "node:crypto";
+import { z } from "zod";
+import { authorize, type Actor } from "../auth/permissions";
+import type { CacheWriter } from "../cache/cache-writer";
+import type { Job } from "../jobs/job.model";
+import type { JobRepository } from "../jobs/job.repository";
+import { notFound } from "../shared/errors";
+import { decodeCursor, encodeCursor, pageSize, toPage, type Page } from "../shared/pagination";
+import { parseInput } from "../shared/validation";
+import type { Vm } from "../vms/vm.model";
+import type { Command } from "./command.model";
+import type { CommandRepository } from "./command.repository";
+import { commandIdSchema, sendCommandSchema, type SendCommandInput } from "./command.schema";
+
+export const COMMAND_PAGE = { default: 20, max: 100 };
+const CURSOR_KIND = "command";
+const cursorShape = { at: z.iso.datetime(), id: z.string() };
+
+export interface SendCommandResult {
+  command: Command;
+  job: Job;
+}
+
+export class CommandService {
+  constructor(
+    private readonly commands: CommandRepository,
+    private readonly jobs: JobRepository,
+    private readonly writer: CacheWriter,
+  ) {}
+
+  /** Null for an unknown command; BAD_USER_INPUT for an id that is not a UUID. */
+  async get(actor: Actor | null, id: string): Promise<Command | null> {
+    authorize(actor, "read");
+    return this.commands.get(parseInput(commandIdSchema, id, "id"));
+  }
+
+  /**
+   * Vm.commands for a page of VMs: newest first, those sent since each VM was
+   * created (as Vm.jobs). DynamoDB has no batched query, so the VMs' queries
+   * run together and answer together: the joins under them (Command.vm,
+   * Command.issuedBy) then batch across the whole page.
+   */
+  async listForVms(actor: Actor | null, vms: readonly Vm[], args: { first?: number | null; after?: string | null }): Promise<Page<Command>[]> {
+    authorize(actor, "read");
+    const size = pageSize(args.first, COMMAND_PAGE.default, COMMAND_PAGE.max);
+    const after = args.after ? decodeCursor(CURSOR_KIND, args.after, cursorShape) : undefined;
+    return Promise.all(
+      vms.map(async (vm) => {
+        const items = await this.commands.listByVm({ vmId: vm.id, from: vm.createdAt, before: after, limit: size + 1 });
+        return toPage(items, size, (c) => encodeCursor(CURSOR_KIND, { at: c.createdAt.toISOString(), id: c.id }));
+      }),
+    );
+  }
+
+  /** Stores the command and its RUNNING job in one DynamoDB transaction; NOT_FOUND (nothing stored) for an unknown VM. */
+  async send(actor: Actor | null, input: SendCommandInput): Promise<SendCommandResult> {
+    authorize(actor, "write");
+    const valid = parseInput(sendCommandSchema, input);
+    const now = new Date();
+    const command: Command = { id: randomUUID(), vmId: valid.vmId, command: valid.command, issuedBy: actor.id, createdAt: now };
+    const job: Job = {
+      id: randomUUID(),
+      vmId: valid.vmId,
+      commandId: command.id,
+      command: valid.command,
+      status: "running",
+      startedAt: now,
+      finishedAt: null,
+    };
+    if (!(await this.jobs.createWithCommand(command, job))) throw notFound("vm", valid.vmId);
+    this.writer.enqueueJobs([job]);
+    return { command, job };
+  }
+}

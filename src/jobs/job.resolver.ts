@@ -1,0 +1,64 @@
+import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from "type-graphql";
+import { rolesWith } from "../auth/permissions";
+import type { GraphQLContext } from "../graphql/context";
+import { LogTimestamp } from "../graphql/scalars";
+import { LOG_PAGE } from "../logs/log-line.service";
+import { LogLineConnection, LogStreamEnum } from "../logs/log-line.type";
+import { VmType } from "../vms/vm.type";
+import type { Job } from "./job.model";
+import { JOB_PAGE } from "./job.service";
+import { JobConnection, JobFilterInputType, JobStatusEnum, JobType, ReadConsistencyEnum } from "./job.type";
+
+@Resolver(() => JobType)
+export class JobResolver {
+  @Authorized()
+  @Query(() => JobType, { nullable: true })
+  job(
+    @Arg("id", () => ID) id: string,
+    @Arg("consistency", () => ReadConsistencyEnum, { nullable: true, defaultValue: ReadConsistencyEnum.CACHE })
+    consistency: ReadConsistencyEnum,
+    @Ctx() ctx: GraphQLContext,
+  ) {
+    return ctx.services.jobs.get(ctx.actor, id, consistency);
+  }
+
+  @Authorized()
+  @Query(() => JobConnection, { description: "Jobs across VMs, newest first." })
+  jobs(
+    @Arg("filter", () => JobFilterInputType, { nullable: true }) filter: JobFilterInputType | null,
+    @Arg("first", () => Int, { nullable: true, defaultValue: JOB_PAGE.default }) first: number,
+    @Arg("after", () => String, { nullable: true }) after: string | null,
+    @Ctx() ctx: GraphQLContext,
+  ) {
+    return ctx.services.jobs.list(ctx.actor, { filter, first, after });
+  }
+
+  @Authorized(rolesWith("write"))
+  @Mutation(() => JobType, { description: "ADMIN or DEV. RUNNING may move to SUCCESS or FAILED, once." })
+  setJobStatus(
+    @Arg("id", () => ID) id: string,
+    @Arg("status", () => JobStatusEnum) status: JobStatusEnum,
+    @Ctx() ctx: GraphQLContext,
+  ) {
+    return ctx.services.jobs.setStatus(ctx.actor, id, status);
+  }
+
+  @FieldResolver(() => VmType, { nullable: true })
+  vm(@Root() job: Job, @Ctx() ctx: GraphQLContext) {
+    return ctx.loaders.vmById.load(job.vmId);
+  }
+
+  @FieldResolver(() => LogLineConnection, {
+    description: "Oldest first. `after` is a cursor from this connection; `since` filters by timestamp.",
+  })
+  logs(
+    @Root() job: Job,
+    @Arg("first", () => Int, { nullable: true, defaultValue: LOG_PAGE.default }) first: number,
+    @Arg("after", () => String, { nullable: true }) after: string | null,
+    @Arg("stream", () => LogStreamEnum, { nullable: true }) stream: LogStreamEnum | null,
+    @Arg("since", () => LogTimestamp, { nullable: true }) since: string | null,
+    @Ctx() ctx: GraphQLContext,
+  ) {
+    return ctx.services.logs.list(ctx.actor, job.id, { first, after, stream, since });
+  }
+}

@@ -1,0 +1,32 @@
+import { Arg, Authorized, Ctx, ID, Int, Mutation, Query, Resolver } from "type-graphql";
+import { rolesWith } from "../auth/permissions";
+import type { GraphQLContext } from "../graphql/context";
+import { LogTimestamp } from "../graphql/scalars";
+import { LOG_PAGE } from "./log-line.service";
+import { AppendLogsPayloadType, LogLineConnection, LogLineInputType, LogLineType, LogStreamEnum } from "./log-line.type";
+
+@Resolver(() => LogLineType)
+export class LogLineResolver {
+  @Authorized()
+  @Query(() => LogLineConnection, { description: "The same lines as Job.logs." })
+  logs(
+    @Arg("jobId", () => ID) jobId: string,
+    @Arg("first", () => Int, { nullable: true, defaultValue: LOG_PAGE.default }) first: number,
+    @Arg("after", () => String, { nullable: true }) after: string | null,
+    @Arg("stream", () => LogStreamEnum, { nullable: true }) stream: LogStreamEnum | null,
+    @Arg("since", () => LogTimestamp, { nullable: true }) since: string | null,
+    @Ctx() ctx: GraphQLContext,
+  ) {
+    return ctx.services.logs.list(ctx.actor, jobId, { first, after, stream, since });
+  }
+
+  @Authorized(rolesWith("write"))
+  @Mutation(() => AppendLogsPayloadType, { description: "ADMIN or DEV. Appends log lines to a job, in order." })
+  appendJobLogs(
+    @Arg("jobId", () => ID) jobId: string,
+    @Arg("lines", () => [LogLineInputType]) lines: LogLineInputType[],
+    @Ctx() ctx: GraphQLContext,
+  ) {
+    return ctx.services.logs.append(ctx.actor, { jobId, lines });
+  }
+}

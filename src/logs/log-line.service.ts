@@ -1,0 +1,123 @@
+import { authorize, type Actor } from "../auth/permissions";
+import type { CacheBackfill } from "../cache/cache-backfill";
+import { cacheHorizon, tryCache } from "../cache/cache-policy";
+import type { CacheWriter } from "../cache/cache-writer";
+import type { JobCacheRepository } from "../cache/job-cache.repository";
+import type { Logger } from "../infra/logger";
+import type { JobRepository } from "../jobs/job.repository";
+import { notFound } from "../shared/errors";
+import { fromMicros, nowLogTimestamp, toMicros } from "../shared/log-timestamp";
+import { decodeCursor, encodeCursor, pageSize, toPage, type Page } from "../shared/pagination";
+import { parseInput } from "../shared/validation";
+import type { LogLine, LogStream } from "./log-line.model";
+import type { LogLineRepository } from "./log-line.repository";
+import { appendLogsSchema, logsQuerySchema, logTimestampSchema, type AppendLogsInput } from "./log-line.schema";
+
+export const LOG_PAGE = { default: 500, max: 1_000 };
+const CURSOR_KIND = "log";
+const cursorShape = { ts: logTimestampSchema };
+
+export interface LogPageArgs {
+  first?: number | null;
+  after?: string | null;
+  stream?: LogStream | null;
+  since?: string | null;
+}
+
+export interface AppendLogsResult {
+  accepted: number;
+  lastTs: string | null;
+}
+
+export class LogLineService {
+  /** Appends to one job run one after another in this process, so their timestamps cannot collide. */
+  private readonly jobLocks = new Map<string, Promise<unknown>>();
+
+  constructor(
+    private readonly logs: LogLineRepository,
+    private readonly jobs: JobRepository,
+    private readonly cache: JobCacheRepository,
+    private readonly writer: CacheWriter,
+    private readonly backfill: CacheBackfill,
+    private readonly logger: Logger,
+    private readonly cacheTtlDays: number,
+  ) {}
+
+  /** A job's lines, oldest first; the cache first (see cache-policy.ts), else DynamoDB. */
+  async list(actor: Actor | null, jobId: string, args: LogPageArgs): Promise<Page<LogLine>> {
+    authorize(actor, "read");
+    const valid = parseInput(logsQuerySchema, { jobId, stream: args.stream, since: args.since }, "");
+    const size = pageSize(args.first, LOG_PAGE.default, LOG_PAGE.max);
+    const after = args.after ? decodeCursor(CURSOR_KIND, args.after, cursorShape).ts : undefined;
+    const q = { jobId: valid.jobId, after, since: valid.since ?? undefined, stream: valid.stream ?? undefined, limit: size + 1 };
+    const page = (lines: LogLine[]) => toPage(lines, size, (line) => encodeCursor(CURSOR_KIND, { ts: line.ts }));
+
+    const incomplete = this.writer.logsIncomplete(q.jobId);
+    if (!incomplete) {
+      const cached = await tryCache(this.logger, "logs", () => this.cache.logs(q));
+      const horizon = cacheHorizon(this.cacheTtlDays);
+      if (cached?.jobStartedAt && cached.jobStartedAt >= horizon) return page(cached.lines);
+      if (cached === null) {
+        // A miss: serve DynamoDB, and backfill the job with all its lines.
+        const [job, lines] = await Promise.all([this.jobs.get(q.jobId), this.logs.list(q)]);
+        if (!job) throw notFound("job", q.jobId);
+        this.backfill.job(job);
+        return page(lines);
+      }
+    }
+    // Lines this process has just written may not have reached every replica yet.
+    const lines = await this.logs.list(q, incomplete);
+    if (lines.length === 0 && !(await this.jobs.get(q.jobId))) throw notFound("job", q.jobId);
+    return page(lines);
+  }
+
+  /**
+   * Stores lines in the order sent. Each gets a unique microsecond ts: its own
+   * (or the time of receipt), moved 1 µs past the previous line of the batch
+   * and past any line already stored at that ts. The whole batch is validated
+   * before anything is written.
+   */
+  async append(actor: Actor | null, input: AppendLogsInput): Promise<AppendLogsResult> {
+    authorize(actor, "write");
+    const valid = parseInput(appendLogsSchema, input, "");
+    const job = await this.jobs.get(valid.jobId, true);
+    if (!job) throw notFound("job", valid.jobId);
+    if (valid.lines.length === 0) return { accepted: 0, lastTs: null };
+
+    return this.withJobLock(job.id, async () => {
+      const receipt = toMicros(nowLogTimestamp());
+      const wanted = valid.lines.map((line) => (line.ts ? toMicros(line.ts) : receipt));
+      // Candidates only ever grow, so nothing below the first one can collide.
+      const first = wanted[0]!;
+      const stored = new Set((await this.logs.storedTimestamps(job.id, fromMicros(first))).map(toMicros));
+      let previous = -1n;
+      const lines: LogLine[] = valid.lines.map((line, i) => {
+        let ts = wanted[i]! > previous ? wanted[i]! : previous + 1n;
+        while (stored.has(ts)) ts += 1n;
+        previous = ts;
+        return { jobId: job.id, ts: fromMicros(ts), stream: line.stream, data: line.data };
+      });
+
+      let written = 0;
+      try {
+        await this.logs.append(lines, (count) => (written += count));
+      } finally {
+        // What DynamoDB holds goes to the cache, even when a later chunk failed.
+        if (written > 0) this.writer.enqueueLines(job, lines.slice(0, written));
+      }
+      return { accepted: lines.length, lastTs: lines.at(-1)!.ts };
+    });
+  }
+
+  private async withJobLock<T>(jobId: string, work: () => Promise<T>): Promise<T> {
+    const previous = this.jobLocks.get(jobId) ?? Promise.resolve();
+    const run = previous.then(work, work);
+    const settled = run.catch(() => undefined);
+    this.jobLocks.set(jobId, settled);
+    try {
+      return await run;
+    } finally {
+      if (this.jobLocks.get(jobId) === settled) this.jobLocks.delete(jobId);
+    }
+  }
+}

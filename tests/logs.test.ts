@@ -1,0 +1,220 @@
+// appendJobLogs and the log reads: order, microsecond timestamps, collisions,
+// limits, and the same bytes from the cache and from DynamoDB.
+import { randomUUID } from "node:crypto";
+import { QueryCommand } from "@aws-sdk/lib-dynamodb";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { StoreCallCounter } from "../src/infra/store-calls";
+import { AppendJobLogsDocument, JobLogsDocument, LogsDocument, type LogLineInput, type LogsQuery } from "./generated/graphql";
+import { cacheCount, dynamoCount } from "./support/counts";
+import { createUserWithToken, createVm, sendCommand } from "./support/factories";
+import { startTestServer, type GraphQLResponse, type TestServer } from "./support/test-server";
+
+let t: TestServer;
+let dev: string;
+let viewer: string;
+let calls: StoreCallCounter;
+
+beforeAll(async () => {
+  t = await startTestServer();
+  dev = (await createUserWithToken(t, "dev")).token;
+  viewer = (await createUserWithToken(t, "viewer")).token;
+  calls = new StoreCallCounter({ dynamo: t.stores.dynamo.raw, prisma: t.stores.prisma });
+});
+afterAll(async () => {
+  calls?.detach();
+  await t?.close();
+});
+
+const idle = () => t.server.container.cache.writer.idle();
+const newJob = async () => (await sendCommand(t, dev, (await createVm(t, dev)).id)).job;
+type Line = LogsQuery["logs"]["edges"][number]["node"];
+
+async function append(jobId: string, lines: LogLineInput[]) {
+  return t.gql(AppendJobLogsDocument, { jobId, lines }, { token: dev });
+}
+
+/** Every line through the logs query, page by page. */
+async function readAll(jobId: string, first = 1000): Promise<Line[]> {
+  const lines: Line[] = [];
+  let after: string | null = null;
+  for (let guard = 0; guard < 100; guard++) {
+    const page: GraphQLResponse<LogsQuery> = await t.gql(LogsDocument, { jobId, first, after }, { token: viewer });
+    expect(page.errors).toBeUndefined();
+    lines.push(...page.data!.logs.edges.map((e) => e.node));
+    if (!page.data!.logs.pageInfo.hasNextPage) return lines;
+    after = page.data!.logs.pageInfo.endCursor ?? null;
+  }
+  throw new Error("too many pages");
+}
+
+/** Every line as DynamoDB holds it. */
+async function dynamoLines(jobId: string): Promise<Line[]> {
+  const lines: Line[] = [];
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const out = await t.stores.dynamo.doc.send(
+      new QueryCommand({
+        TableName: t.stores.tables.logs,
+        KeyConditionExpression: "jobId = :j",
+        ExpressionAttributeValues: { ":j": jobId },
+        ConsistentRead: true,
+        ExclusiveStartKey: startKey,
+      }),
+    );
+    for (const i of out.Items ?? []) lines.push({ jobId: i.jobId, ts: i.ts, stream: String(i.stream).toUpperCase() as Line["stream"], data: i.data });
+    startKey = out.LastEvaluatedKey;
+  } while (startKey);
+  return lines;
+}
+
+describe("appendJobLogs", () => {
+  it("stores lines in order with microsecond timestamps, reads them back oldest first", async () => {
+    const job = await newJob();
+    const result = await append(job.id, [
+      { ts: "2026-11-26T09:41:10.123456Z", stream: "STDOUT", data: "first" },
+      { ts: "2026-11-26T09:41:10.123457Z", stream: "STDERR", data: "second ünïcödé 🚀" },
+      { stream: "STDOUT", data: "" },
+    ]);
+    expect(result.errors).toBeUndefined();
+    expect(result.data!.appendJobLogs.accepted).toBe(3);
+    const lines = await readAll(job.id);
+    expect(lines.map((l) => l.data)).toEqual(["first", "second ünïcödé 🚀", ""]);
+    expect(lines[0]!.ts).toBe("2026-11-26T09:41:10.123456Z");
+    expect(lines[2]!.ts).toBe(result.data!.appendJobLogs.lastTs);
+    expect(lines[2]!.ts).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/);
+  });
+
+  it("keeps 1,000 lines sent with one identical ts, in order, 1 µs apart; cache and DynamoDB agree byte for byte", async () => {
+    const job = await newJob();
+    const ts = "2026-11-26T09:41:10.999999Z";
+    const lines = Array.from({ length: 1000 }, (_, i) => ({ ts, stream: (i % 3 ? "STDOUT" : "STDERR") as "STDOUT" | "STDERR", data: `line ${i} ✓` }));
+    calls.reset();
+    const result = await append(job.id, lines);
+    expect(result.errors).toBeUndefined();
+    expect(result.data!.appendJobLogs).toEqual({ accepted: 1000, lastTs: "2026-11-26T09:41:11.000998Z" });
+    expect(calls.count("dynamodb", "BatchWriteItem")).toBe(40);
+
+    await idle();
+    calls.reset();
+    const fromCache = await readAll(job.id, 300);
+    expect(calls.count("dynamodb", "Query", new RegExp(t.stores.tables.logs))).toBe(0);
+    const fromDynamo = await dynamoLines(job.id);
+    expect(fromCache).toHaveLength(1000);
+    expect(fromCache.map((l) => l.data)).toEqual(lines.map((l) => l.data));
+    expect(fromCache[0]!.ts).toBe(ts);
+    expect(fromCache[1]!.ts).toBe("2026-11-26T09:41:11.000000Z");
+    expect(JSON.stringify(fromCache)).toBe(JSON.stringify(fromDynamo));
+  });
+
+  it("moves a line past lines already stored at its ts", async () => {
+    const job = await newJob();
+    const ts = "2026-11-26T10:00:00.000000Z";
+    await append(job.id, [{ ts, stream: "STDOUT", data: "a" }, { ts, stream: "STDOUT", data: "b" }]);
+    const second = await append(job.id, [{ ts, stream: "STDOUT", data: "c" }]);
+    expect(second.data!.appendJobLogs.lastTs).toBe("2026-11-26T10:00:00.000002Z");
+    expect((await readAll(job.id)).map((l) => [l.ts, l.data])).toEqual([
+      [ts, "a"],
+      ["2026-11-26T10:00:00.000001Z", "b"],
+      ["2026-11-26T10:00:00.000002Z", "c"],
+    ]);
+  });
+
+  it("concurrent appends to one job lose no line", async () => {
+    const job = await newJob();
+    const ts = "2026-11-26T11:00:00.000000Z";
+    await Promise.all(
+      Array.from({ length: 5 }, (_, k) => append(job.id, Array.from({ length: 30 }, (_, i) => ({ ts, stream: "STDOUT" as const, data: `${k}-${i}` })))),
+    );
+    const lines = await dynamoLines(job.id);
+    expect(lines).toHaveLength(150);
+    expect(new Set(lines.map((l) => l.ts)).size).toBe(150);
+  });
+
+  it("Job.logs and logs page the same lines; stream and since filter them", async () => {
+    const job = await newJob();
+    await append(job.id, [
+      { ts: "2026-11-26T09:00:00.000001Z", stream: "STDOUT", data: "o1" },
+      { ts: "2026-11-26T09:00:00.000002Z", stream: "STDERR", data: "e1" },
+      { ts: "2026-11-26T09:00:00.000003Z", stream: "STDOUT", data: "o2" },
+    ]);
+    const viaJob = await t.gql(JobLogsDocument, { id: job.id, first: 2 }, { token: viewer });
+    const viaLogs = await t.gql(LogsDocument, { jobId: job.id, first: 2 }, { token: viewer });
+    expect(viaJob.data!.job!.logs).toEqual(viaLogs.data!.logs);
+    const next = await t.gql(JobLogsDocument, { id: job.id, first: 2, after: viaJob.data!.job!.logs.pageInfo.endCursor }, { token: viewer });
+    expect(next.data!.job!.logs.edges.map((e) => e.node.data)).toEqual(["o2"]);
+    const stderr = await t.gql(LogsDocument, { jobId: job.id, stream: "STDERR" }, { token: viewer });
+    expect(stderr.data!.logs.edges.map((e) => e.node.data)).toEqual(["e1"]);
+    const since = await t.gql(LogsDocument, { jobId: job.id, since: "2026-11-26T09:00:00.000002Z" }, { token: viewer });
+    expect(since.data!.logs.edges.map((e) => e.node.data)).toEqual(["e1", "o2"]);
+  });
+});
+
+describe("appendJobLogs bad input stores nothing", () => {
+  let jobId: string;
+  beforeAll(async () => {
+    jobId = (await newJob()).id;
+  });
+
+  const counts = async () => {
+    await idle();
+    return { dynamo: await dynamoCount(t, "logs"), cache: await cacheCount(t, "job_logs") };
+  };
+
+  const cases: Array<[string, () => LogLineInput[]]> = [
+    ["5,001 lines (cap 5,000)", () => Array.from({ length: 5001 }, () => ({ stream: "STDOUT" as const, data: "x" }))],
+    [
+      "one line over 16 KiB among valid ones",
+      () => [{ stream: "STDOUT", data: "ok" }, { stream: "STDOUT", data: "x".repeat(16 * 1024 + 1) }, { stream: "STDOUT", data: "ok" }],
+    ],
+    ["a NUL character", () => [{ stream: "STDOUT", data: "ok" }, { stream: "STDOUT", data: "a\u0000b" }]],
+  ];
+  it.each(cases)("%s → BAD_USER_INPUT", async (_label, lines) => {
+    const before = await counts();
+    const result = await append(jobId, lines());
+    expect(result.errors?.[0]?.extensions?.code).toBe("BAD_USER_INPUT");
+    expect(await counts()).toEqual(before);
+  });
+
+  it("a line of exactly 16 KiB (UTF-8) is accepted", async () => {
+    const result = await append(jobId, [{ stream: "STDOUT", data: "é".repeat(8 * 1024) }]);
+    expect(result.errors).toBeUndefined();
+  });
+
+  it.each(["2026-11-26T09:41:10.123Z", "2026-11-26 09:41:10.123456Z", "2026-02-30T09:41:10.123456Z", "yesterday", "0000-01-01T00:00:00.000000Z"])(
+    "a malformed LogTimestamp %s → BAD_USER_INPUT",
+    async (ts) => {
+      const before = await counts();
+      const result = await append(jobId, [{ stream: "STDOUT", data: "ok" }, { ts, stream: "STDOUT", data: "bad" }]);
+      expect(result.errors?.[0]?.extensions?.code).toBe("BAD_USER_INPUT");
+      expect(await counts()).toEqual(before);
+    },
+  );
+
+  it("an unknown job → NOT_FOUND; a job id that is not a UUID → BAD_USER_INPUT; a viewer → FORBIDDEN", async () => {
+    const before = await counts();
+    const unknown = await append(randomUUID(), [{ stream: "STDOUT", data: "x" }]);
+    expect(unknown.errors?.[0]?.extensions?.code).toBe("NOT_FOUND");
+    const malformed = await append("job-1", [{ stream: "STDOUT", data: "x" }]);
+    expect(malformed.errors?.[0]?.extensions?.code).toBe("BAD_USER_INPUT");
+    const forbidden = await t.gql(AppendJobLogsDocument, { jobId, lines: [{ stream: "STDOUT", data: "x" }] }, { token: viewer });
+    expect(forbidden.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
+    expect(await counts()).toEqual(before);
+  });
+});
+
+describe("logs bad input", () => {
+  it("a malformed cursor, since or job id → BAD_USER_INPUT; an unknown job → NOT_FOUND", async () => {
+    const job = await newJob();
+    expect((await t.gql(LogsDocument, { jobId: job.id, after: "nope" }, { token: viewer })).errors?.[0]?.extensions?.code).toBe(
+      "BAD_USER_INPUT",
+    );
+    expect((await t.gql(LogsDocument, { jobId: job.id, since: "today" }, { token: viewer })).errors?.[0]?.extensions?.code).toBe(
+      "BAD_USER_INPUT",
+    );
+    expect((await t.gql(LogsDocument, { jobId: "x" }, { token: viewer })).errors?.[0]?.extensions?.code).toBe("BAD_USER_INPUT");
+    expect((await t.gql(LogsDocument, { jobId: randomUUID() }, { token: viewer })).errors?.[0]?.extensions?.code).toBe("NOT_FOUND");
+    expect((await t.gql(LogsDocument, { jobId: job.id, first: 1001 }, { token: viewer })).errors?.[0]?.extensions?.code).toBe(
+      "BAD_USER_INPUT",
+    );
+  });
+});

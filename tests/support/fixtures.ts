@@ -1,0 +1,50 @@
+// Items written straight into the stores, for states the API cannot produce
+// now: jobs started before the cache horizon, jobs the cache never saw.
+import { randomUUID } from "node:crypto";
+import { PutCommand } from "@aws-sdk/lib-dynamodb";
+import type { TestServer } from "./test-server";
+
+export const daysAgo = (days: number, plusMs = 0) => new Date(Date.now() - days * 86_400_000 + plusMs);
+
+export async function putVmItem(t: TestServer, vm: { id: string; environment?: string; createdAt: Date }) {
+  await t.stores.dynamo.doc.send(
+    new PutCommand({
+      TableName: t.stores.tables.vms,
+      Item: {
+        vmId: vm.id,
+        name: vm.id,
+        environment: vm.environment ?? "fixtures",
+        tags: {},
+        createdAt: vm.createdAt.toISOString(),
+        updatedAt: vm.createdAt.toISOString(),
+      },
+    }),
+  );
+}
+
+export async function putJobItem(
+  t: TestServer,
+  job: { vmId: string; startedAt: Date; status?: string; id?: string; command?: string },
+): Promise<string> {
+  const id = job.id ?? randomUUID();
+  await t.stores.dynamo.doc.send(
+    new PutCommand({
+      TableName: t.stores.tables.jobs,
+      Item: {
+        jobId: id,
+        kind: "job",
+        vmId: job.vmId,
+        command: job.command ?? "fixture",
+        status: job.status ?? "success",
+        startedAt: job.startedAt.toISOString(),
+      },
+    }),
+  );
+  return id;
+}
+
+export async function putLogItem(t: TestServer, line: { jobId: string; ts: string; stream?: string; data: string }) {
+  await t.stores.dynamo.doc.send(
+    new PutCommand({ TableName: t.stores.tables.logs, Item: { stream: "stdout", ...line } }),
+  );
+}
