@@ -296,7 +296,9 @@ async function waitForHttp(url: string, child: ChildProcess, output: () => strin
 /** Our server as `npm start` runs it (src/main.ts), in production mode, on the bench stores. */
 async function startApi(env: Record<string, string>): Promise<Child> {
   const port = await findFreePort();
-  const { child, output } = spawnChild(process.execPath, [...TSX, "src/main.ts"], {
+  // BENCH_PROFILE=1: a V8 CPU profile of the API per run, written when it stops (bench/profiles/).
+  const profile = process.env.BENCH_PROFILE === "1" ? ["--cpu-prof", "--cpu-prof-dir", path.join(ROOT, "bench", "profiles")] : [];
+  const { child, output } = spawnChild(process.execPath, [...profile, ...TSX, "src/main.ts"], {
     ...env,
     NODE_ENV: "production",
     PORT: String(port),
