@@ -115,7 +115,7 @@ export async function runBench(options: RunOptions): Promise<BenchReport> {
       seedPostgres(db, dataset),
       seedDynamo(dynamo.doc, stores.tables, dataset),
     ]).finally(() => dynamo.raw.destroy());
-    const postgresVersion = (await db.query<{ v: string }>("SHOW server_version")).rows[0]!.v;
+    const postgresVersion = (await db.query<{ v: string }>("SELECT current_setting('server_version') AS v")).rows[0]!.v;
     await db.end();
     log(`bench: seeded Postgres in ${pgSeed.seconds.toFixed(1)} s, DynamoDB (${dynamoSeed.items} items) in ${dynamoSeed.seconds.toFixed(1)} s`);
 
