@@ -1,5 +1,5 @@
 # Every target installs what it needs first (npm ci from the lock, once per lock change).
-.PHONY: run test migrate tables purge-cache schema codegen typecheck check-contract install
+.PHONY: run test migrate tables purge-cache schema codegen typecheck check-contract install bench bench-smoke
 
 STAMP := node_modules/.install-stamp
 
@@ -39,3 +39,10 @@ typecheck: $(STAMP)
 
 check-contract: $(STAMP)
 	node ../shared/tools/check-contract.mjs
+
+## Benchmark: seeds its own data, loads our API, a raw baseline and PostGraphile; writes bench/RESULTS.md.
+bench: $(STAMP)
+	npm run bench
+
+bench-smoke: $(STAMP)
+	npm run bench -- --smoke

@@ -1,0 +1,62 @@
+// Sizes and timings of a benchmark run. The full run is the issue's data set;
+// smoke mode (BENCH_SMOKE=1 or --smoke) is the same harness on tiny data for a
+// few seconds, so the test suite keeps the benchmark from rotting.
+
+export interface BenchConfig {
+  smoke: boolean;
+  vms: number;
+  environments: string[];
+  jobsPerVm: number;
+  linesPerJob: number;
+  /**
+   * Jobs whose log lines are also written to DynamoDB (the cache holds every
+   * job's lines). DynamoDB Local takes ~3-5k items/s on two cores, so writing
+   * all 800k lines there would take most of the time budget; S5 and the
+   * DynamoDB fallback need lines for some jobs only. See bench/README.md.
+   */
+  dynamoLogJobs: number;
+  connections: number;
+  warmupSeconds: number;
+  durationSeconds: number;
+  /** Sequential requests whose store-call delta gives "store calls per request". */
+  probeRequests: number;
+}
+
+export const ENVIRONMENTS = ["production", "staging", "development", "qa"];
+
+export function benchConfig(argv = process.argv, env = process.env): BenchConfig {
+  const smoke = argv.includes("--smoke") || env.BENCH_SMOKE === "1";
+  const number = (name: string, fallback: number) => {
+    const raw = env[name];
+    if (raw === undefined || raw === "") return fallback;
+    const value = Number(raw);
+    if (!Number.isFinite(value) || value < 0) throw new Error(`${name} must be a non-negative number, got "${raw}"`);
+    return value;
+  };
+  if (smoke) {
+    return {
+      smoke,
+      vms: 8,
+      environments: ENVIRONMENTS,
+      jobsPerVm: 3,
+      linesPerJob: 20,
+      dynamoLogJobs: 24,
+      connections: number("BENCH_CONNECTIONS", 4),
+      warmupSeconds: number("BENCH_WARMUP", 0.3),
+      durationSeconds: number("BENCH_DURATION", 0.7),
+      probeRequests: 3,
+    };
+  }
+  return {
+    smoke,
+    vms: 200,
+    environments: ENVIRONMENTS,
+    jobsPerVm: 20,
+    linesPerJob: 200,
+    dynamoLogJobs: number("BENCH_DYNAMO_LOG_JOBS", 400),
+    connections: number("BENCH_CONNECTIONS", 32),
+    warmupSeconds: number("BENCH_WARMUP", 3),
+    durationSeconds: number("BENCH_DURATION", 10),
+    probeRequests: 20,
+  };
+}

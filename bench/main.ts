@@ -1,0 +1,23 @@
+// `npm run bench` / `make bench`: the full run, written to bench/RESULTS.md and
+// printed. `--smoke` (or BENCH_SMOKE=1): tiny data for a few seconds, printed
+// only (BENCH_RESULTS=<path> writes it somewhere). BENCH_ONLY=S1,S2 limits the
+// scenarios.
+import { writeFile } from "node:fs/promises";
+import path from "node:path";
+import { benchConfig } from "./config";
+import { formatConsole, formatReport } from "./report";
+import { ROOT, runBench } from "./run";
+
+const config = benchConfig();
+const only = process.env.BENCH_ONLY?.split(",").map((s) => s.trim()).filter(Boolean);
+const report = await runBench({ config, only });
+const markdown = formatReport(report);
+const target = process.env.BENCH_RESULTS ?? (config.smoke ? undefined : path.join(ROOT, "bench", "RESULTS.md"));
+if (target) await writeFile(target, markdown);
+console.log(`\n${formatConsole(report)}\n`);
+if (target) console.log(`written to ${path.relative(process.cwd(), target) || target}`);
+const failed = report.results.filter((r) => r.failed);
+if (failed.length) {
+  console.error(`${failed.length} scenario run(s) failed: ${failed.map((r) => `${r.scenario}/${r.target}`).join(", ")}`);
+  process.exitCode = 1;
+}

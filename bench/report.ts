@@ -1,0 +1,161 @@
+// RESULTS.md from a run: the numbers, the ratios the issue asks for, and the
+// aims (reported, never asserted).
+import type { BenchReport, TargetResult } from "./run";
+import { SCENARIOS } from "./scenarios";
+import type { StoreCalls } from "./metrics";
+
+const TARGET_NAMES = { api: "our API (GraphQL)", raw: "raw baseline", peer: "PostGraphile 5" } as const;
+
+const fmt = (n: number | undefined, digits = 0) => (n === undefined || Number.isNaN(n) ? "—" : n.toFixed(digits));
+
+export function formatCalls(calls: StoreCalls | null | undefined): string {
+  if (calls === undefined) return "—";
+  if (calls === null) return "n/a";
+  const parts = Object.entries(calls.byStore).map(([store, n]) => `${store} ${n}`);
+  return parts.length ? parts.join(", ") : "0";
+}
+
+function find(report: BenchReport, scenario: string, target: TargetResult["target"]): TargetResult | undefined {
+  return report.results.find((r) => r.scenario === scenario && r.target === target);
+}
+
+const measured = (r: TargetResult | undefined) => (r?.load && !r.failed ? r.load : undefined);
+
+function ratio(a: number | undefined, b: number | undefined): string {
+  return a === undefined || b === undefined || b === 0 ? "—" : (a / b).toFixed(2);
+}
+
+export function formatReport(report: BenchReport): string {
+  const c = report.config;
+  const lines: string[] = [];
+  lines.push(`# Benchmark results${report.smoke ? " (smoke mode: tiny data, not a measurement)" : ""}`);
+  lines.push("");
+  lines.push("Written by `make bench` (`npm run bench`, bench/main.ts); every number below comes from that one run.");
+  lines.push("How it works, and what the decisions were: bench/README.md.");
+  lines.push("");
+  lines.push(`- Date: ${report.date}`);
+  lines.push(`- Machine: ${report.machine.cpus} cores (${report.machine.cpuModel}), ${report.machine.memoryGb} GiB memory, ${report.machine.os}`);
+  lines.push(`- Stores: ${report.stores}`);
+  lines.push(
+    `- Data set: ${report.seed.vms} VMs in ${c.environments.length} environments, ${c.jobsPerVm} jobs each (${report.seed.jobs}), ` +
+      `${c.linesPerJob} lines per job (${report.seed.cacheLines} in the Postgres cache), ${report.seed.users} users. ` +
+      `DynamoDB holds every VM, command and job, and the lines of ${report.seed.dynamoLineJobs} jobs (${report.seed.dynamoItems} items in all).`,
+  );
+  lines.push(`- Seeding: Postgres ${fmt(report.seed.postgresSeconds, 1)} s, DynamoDB ${fmt(report.seed.dynamoSeconds, 1)} s (in parallel); whole run ${fmt(report.totalSeconds, 0)} s.`);
+  lines.push(
+    `- Load: autocannon in its own process, ${c.connections} connections, ${c.warmupSeconds} s warm-up (discarded) then ${c.durationSeconds} s measured, per scenario and server. ` +
+      `Store calls per request: ${c.probeRequests} sequential requests, counters read before and after.`,
+  );
+  lines.push(`- Versions: ${Object.entries(report.versions).map(([k, v]) => `${k} ${v}`).join(", ")}`);
+  lines.push(
+    `- Store-call metrics of our API: ${report.metricsFamilies.length ? report.metricsFamilies.join(", ") : "none found at /metrics (reported as n/a)"}`,
+  );
+  lines.push("");
+
+  lines.push("## Scenarios");
+  lines.push("");
+  for (const s of SCENARIOS.filter((s) => report.results.some((r) => r.scenario === s.id))) {
+    lines.push(`- **${s.id}**${s.fromIssue ? "" : " (extra)"}: ${s.title}`);
+  }
+  lines.push("");
+
+  lines.push("## Results");
+  lines.push("");
+  lines.push("| scenario | server | req/s | p50 ms | p99 ms | requests | failed | RSS at end MB | store calls / request |");
+  lines.push("|---|---|--:|--:|--:|--:|--:|--:|---|");
+  for (const r of report.results) {
+    const name = `${r.scenario}`;
+    if (r.skipped) {
+      lines.push(`| ${name} | ${TARGET_NAMES[r.target]} | skipped | | | | | | ${r.skipped} |`);
+      continue;
+    }
+    const l = r.load;
+    const failedCount = l ? l.non2xx + l.errors + l.timeouts + l.mismatches : undefined;
+    lines.push(
+      `| ${name} | ${TARGET_NAMES[r.target]} | ${fmt(l?.rps)} | ${fmt(l?.p50)} | ${fmt(l?.p99)} | ${fmt(l?.requests)} | ${r.failed && !l ? "FAILED" : fmt(failedCount)} | ${fmt(r.rssMb)} | ${formatCalls(r.storeCalls)} |`,
+    );
+  }
+  const failures = report.results.filter((r) => r.failed);
+  if (failures.length) {
+    lines.push("");
+    lines.push("Failures:");
+    for (const r of failures) lines.push(`- ${r.scenario} ${TARGET_NAMES[r.target]}: ${r.failed!.split("\n")[0]}`);
+  }
+  lines.push("");
+
+  lines.push("## Ratios");
+  lines.push("");
+  lines.push("Throughput ratio above 1 and p99 ratio below 1 favour our API.");
+  lines.push("");
+  lines.push("| scenario | API / raw req/s | API / raw p99 | API / PostGraphile req/s | API / PostGraphile p99 |");
+  lines.push("|---|--:|--:|--:|--:|");
+  for (const id of [...new Set(report.results.map((r) => r.scenario))]) {
+    const api = measured(find(report, id, "api"));
+    const raw = measured(find(report, id, "raw"));
+    const peer = measured(find(report, id, "peer"));
+    const hasPeer = !!find(report, id, "peer");
+    lines.push(
+      `| ${id} | ${ratio(api?.rps, raw?.rps)} | ${ratio(api?.p99, raw?.p99)} | ${hasPeer ? ratio(api?.rps, peer?.rps) : ""} | ${hasPeer ? ratio(api?.p99, peer?.p99) : ""} |`,
+    );
+  }
+  lines.push("");
+
+  lines.push("## Aims (reported, not asserted)");
+  lines.push("");
+  const aim = (label: string, verdict: string) => lines.push(`- ${label}: ${verdict}`);
+  const s1 = measured(find(report, "S1", "api"));
+  const s1raw = measured(find(report, "S1", "raw"));
+  aim(
+    "S1 at least half the raw baseline's throughput",
+    s1 && s1raw ? `${ratio(s1.rps, s1raw.rps)} of raw — ${s1.rps >= s1raw.rps / 2 ? "met" : "missed"}` : "not measured (S1 not in the schema yet)",
+  );
+  const s2 = find(report, "S2", "api");
+  const few = s2?.probes?.["5 VMs"];
+  const many = s2?.probes?.["50 VMs"];
+  aim(
+    "S2's store calls the same for 5 and 50 VMs",
+    s2?.skipped || !s2?.probes
+      ? "not measured (S2 not in the schema yet)"
+      : few === null || many === null
+        ? "not measured (no store-call metrics at /metrics)"
+        : `5 VMs: ${formatCalls(few)}; 50 VMs: ${formatCalls(many)} — ${JSON.stringify(few?.byStore) === JSON.stringify(many?.byStore) ? "met" : "missed"}`,
+  );
+  for (const id of ["S1", "S2n"]) {
+    const ours = measured(find(report, id, "api"));
+    const theirs = measured(find(report, id, "peer"));
+    aim(
+      `${id} at least PostGraphile's throughput`,
+      ours && theirs ? `${ratio(ours.rps, theirs.rps)} of PostGraphile — ${ours.rps >= theirs.rps ? "met" : "missed"}` : `not measured (${ours ? "peer failed" : `${id} not in the schema yet`})`,
+    );
+  }
+  const skipped = report.results.filter((r) => r.skipped).map((r) => r.scenario);
+  lines.push("");
+  if (skipped.length) {
+    lines.push(
+      `API scenarios skipped in this run because their query does not validate against the emitted schema.graphql (those parts of the API were not merged when it ran): ${skipped.join(", ")}. ` +
+        "Their raw baselines (and PostGraphile, where there is one) ran; the harness runs the API side as soon as the schema serves the query.",
+    );
+    lines.push("");
+  }
+  return lines.join("\n");
+}
+
+/** A compact table for the terminal. */
+export function formatConsole(report: BenchReport): string {
+  const rows = report.results.map((r) => {
+    const l = r.load;
+    return [
+      r.scenario,
+      r.target,
+      r.skipped ? "skipped" : r.failed && !l ? "FAILED" : fmt(l?.rps),
+      fmt(l?.p50),
+      fmt(l?.p99),
+      fmt(r.rssMb),
+      formatCalls(r.storeCalls),
+    ];
+  });
+  const header = ["scenario", "server", "req/s", "p50", "p99", "RSS MB", "store calls/req"];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
+  const line = (cells: string[]) => cells.map((cell, i) => cell.padEnd(widths[i]!)).join("  ");
+  return [line(header), ...rows.map(line)].join("\n");
+}

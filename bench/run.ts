@@ -1,0 +1,455 @@
+// The benchmark run: seed the stores, start the three servers (our API, the raw
+// baseline, PostGraphile) as child processes, load each scenario from a
+// separate load-generator process, and collect requests/s, latency, RSS and
+// store calls per request. bench/main.ts runs it and writes RESULTS.md;
+// tests/bench-smoke.test.ts runs it in smoke mode.
+import { spawn, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { existsSync, readFileSync } from "node:fs";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { createRequire } from "node:module";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { buildSchema, parse, validate, type GraphQLSchema } from "graphql";
+import pg from "pg";
+import { hashPassword } from "../src/auth/password";
+import type { Role } from "../src/auth/permissions";
+import { createTokenIssuer } from "../src/auth/token";
+import { createDynamo } from "../src/infra/dynamodb/client";
+import { findFreePort } from "../src/infra/net";
+import { createPrisma } from "../src/infra/postgres/prisma";
+import { UserRepository } from "../src/users/user.repository";
+import type { BenchConfig } from "./config";
+import { buildDataset } from "./dataset";
+import type { LoadJob, LoadResult } from "./load";
+import { parseStoreCalls, type StoreCalls } from "./metrics";
+import { buildProbeVariants, buildVariants, picksOf, SCENARIOS, type RequestVariant, type Scenario, type Target } from "./scenarios";
+import { seedDynamo, seedPostgres } from "./seed";
+import { openBenchStores, type BenchStoreOptions } from "./stores";
+
+export const ROOT = fileURLToPath(new URL("..", import.meta.url));
+const require = createRequire(import.meta.url);
+
+export interface TargetResult {
+  scenario: string;
+  target: Target;
+  /** Set when the target did not run; the reason. */
+  skipped?: string;
+  /** Set when the target ran and failed (check request or load); the message. */
+  failed?: string;
+  load?: LoadResult;
+  rssMb?: number;
+  /** Store calls per request; null: the server exposes no store-call metrics. */
+  storeCalls?: StoreCalls | null;
+  /** Store calls per request of extra probes (S2 at 5 VMs), by label. */
+  probes?: Record<string, StoreCalls | null>;
+}
+
+export interface BenchReport {
+  date: string;
+  smoke: boolean;
+  config: BenchConfig;
+  machine: { cpus: number; cpuModel: string; memoryGb: number; os: string };
+  versions: Record<string, string>;
+  stores: string;
+  seed: { users: number; vms: number; jobs: number; cacheLines: number; dynamoItems: number; postgresSeconds: number; dynamoSeconds: number; dynamoLineJobs: number };
+  /** Scenario id → whether its API query validates against the emitted schema.graphql. */
+  apiSupported: Record<string, boolean>;
+  metricsFamilies: string[];
+  results: TargetResult[];
+  totalSeconds: number;
+}
+
+export interface RunOptions {
+  config: BenchConfig;
+  env?: NodeJS.ProcessEnv;
+  stores?: BenchStoreOptions;
+  /** Progress lines; console.log by default. */
+  log?: (line: string) => void;
+  /** Only these scenario ids (all by default). */
+  only?: string[];
+}
+
+/** Which scenarios' API queries the emitted schema can serve (unmerged parts are skipped, not failed). */
+export function supportedScenarios(schema: GraphQLSchema, scenarios: Scenario[] = SCENARIOS): Record<string, boolean> {
+  return Object.fromEntries(scenarios.map((s) => [s.id, validate(schema, parse(s.api.query)).length === 0]));
+}
+
+export function loadEmittedSchema(): GraphQLSchema {
+  return buildSchema(readFileSync(path.join(ROOT, "schema.graphql"), "utf8"));
+}
+
+export async function runBench(options: RunOptions): Promise<BenchReport> {
+  const { config } = options;
+  const env = options.env ?? process.env;
+  const log = options.log ?? ((line: string) => console.log(line));
+  const started = performance.now();
+  const scenarios = SCENARIOS.filter((s) => !options.only || options.only.includes(s.id));
+  const apiSupported = supportedScenarios(loadEmittedSchema(), scenarios);
+
+  log(`bench: ${config.smoke ? "smoke mode, tiny data" : "full run"}; opening stores`);
+  const stores = await openBenchStores(env, options.stores);
+  const children: Child[] = [];
+  const tmp = await mkdtemp(path.join(os.tmpdir(), "vmo-bench-"));
+  try {
+    // Users go through the users repository, as the test factories do.
+    const prisma = createPrisma(stores.databaseUrl);
+    const users = new UserRepository(prisma);
+    const passwordHash = await hashPassword(randomBytes(16).toString("hex"));
+    const created: Partial<Record<Role, { id: string }>> = {};
+    for (const role of ["admin", "dev", "viewer"] as const) {
+      created[role] = await users.create({ email: `bench-${role}@example.com`, passwordHash, role });
+    }
+    await prisma.$disconnect();
+    const dev = created.dev!;
+
+    const dataset = buildDataset(config, dev.id);
+    log(
+      `bench: seeding ${dataset.vms.length} VMs, ${dataset.jobs.length} jobs, ${dataset.jobs.length * dataset.linesPerJob} cache lines` +
+        ` (DynamoDB: lines of ${dataset.jobs.filter((j) => j.linesInDynamo).length} jobs)`,
+    );
+    const db = new pg.Pool({ connectionString: stores.databaseUrl, max: 4 });
+    const dynamo = createDynamo({ endpoint: stores.dynamoEndpoint });
+    const [pgSeed, dynamoSeed] = await Promise.all([
+      seedPostgres(db, dataset),
+      seedDynamo(dynamo.doc, stores.tables, dataset),
+    ]).finally(() => dynamo.raw.destroy());
+    const postgresVersion = (await db.query<{ v: string }>("SELECT current_setting('server_version') AS v")).rows[0]!.v;
+    await db.end();
+    log(`bench: seeded Postgres in ${pgSeed.seconds.toFixed(1)} s, DynamoDB (${dynamoSeed.items} items) in ${dynamoSeed.seconds.toFixed(1)} s`);
+
+    const jwtSecret = randomBytes(32).toString("hex");
+    const { token } = await createTokenIssuer(jwtSecret, 12).sign(dev.id, "dev");
+    const serverEnv = {
+      DYNAMODB_ENDPOINT: stores.dynamoEndpoint,
+      DYNAMODB_TABLE_PREFIX: stores.tablePrefix,
+      JWT_SECRET: jwtSecret,
+    };
+
+    const needsPeer = scenarios.some((s) => s.peer);
+    const starts = await Promise.allSettled([
+      startApi({ ...serverEnv, DATABASE_URL: stores.databaseUrl }),
+      startRaw({ ...serverEnv, BENCH_DATABASE_URL: stores.databaseUrl }),
+      needsPeer ? startPeer(stores.databaseUrl) : Promise.resolve(null),
+    ]);
+    // Track every child that did start before failing on one that did not, so none outlives the run.
+    for (const start of starts) if (start.status === "fulfilled" && start.value) children.push(start.value);
+    const failedStart = starts.find((start) => start.status === "rejected");
+    if (failedStart) throw failedStart.reason;
+    const [api, raw, peer] = starts.map((start) => (start as PromiseFulfilledResult<Child | null>).value) as [Child, Child, Child | null];
+    log(`bench: servers up: api ${api.url}, raw ${raw.url}${peer ? `, PostGraphile ${peer.url}` : ""}`);
+
+    const picks = picksOf(dataset);
+    const authorization = { authorization: `Bearer ${token}` };
+    const metricsFamilies = new Set<string>();
+    const results: TargetResult[] = [];
+    for (const scenario of scenarios) {
+      const targets: Target[] = scenario.peer ? ["api", "raw", "peer"] : ["api", "raw"];
+      for (const target of targets) {
+        const result: TargetResult = { scenario: scenario.id, target };
+        results.push(result);
+        if (target === "api" && !apiSupported[scenario.id]) {
+          result.skipped = "its query does not validate against schema.graphql (that part of the API is not merged yet)";
+          log(`bench: ${scenario.id} ${target}: skipped, not in schema.graphql`);
+          continue;
+        }
+        const server = target === "api" ? api : target === "raw" ? raw : peer!;
+        const variants = buildVariants(scenario, target, picks, config.smoke ? 16 : 256);
+        const headers = target === "peer" ? {} : authorization;
+        try {
+          await checkOnce(server.url, variants[0]!, headers, target !== "raw");
+          if (target === "api") {
+            const probes = buildProbeVariants(scenario, picks, config.probeRequests);
+            result.probes = {};
+            for (const probe of probes) {
+              const calls = await storeCallsPerRequest(api.url, probe.variants, authorization, scenario.kind === "write", metricsFamilies);
+              result.probes[probe.label] = calls;
+              result.storeCalls ??= calls;
+            }
+            if (scenario.probes) result.storeCalls = result.probes[scenario.probes.at(-1)!.label] ?? null;
+          } else if (target === "raw") {
+            result.storeCalls = await rawCallsPerRequest(raw.url, variants.slice(0, config.probeRequests), authorization);
+          } else {
+            result.storeCalls = null;
+          }
+          result.load = await runLoad(tmp, {
+            url: server.url,
+            headers,
+            variants,
+            connections: config.connections,
+            warmupSeconds: config.warmupSeconds,
+            durationSeconds: config.durationSeconds,
+            graphql: target !== "raw",
+          });
+          result.rssMb = readRssMb(server.process.pid);
+          const bad = result.load.non2xx + result.load.errors + result.load.timeouts + result.load.mismatches;
+          if (bad > 0) result.failed = `${bad} of ${result.load.requests} requests failed (non-2xx ${result.load.non2xx}, errors ${result.load.errors}, timeouts ${result.load.timeouts}, GraphQL errors ${result.load.mismatches})`;
+          log(`bench: ${scenario.id} ${target}: ${result.load.rps.toFixed(0)} req/s, p50 ${result.load.p50} ms, p99 ${result.load.p99} ms${result.failed ? `; ${result.failed}` : ""}`);
+        } catch (error) {
+          result.failed = (error as Error).message;
+          log(`bench: ${scenario.id} ${target}: FAILED: ${result.failed}`);
+        }
+      }
+    }
+
+    return {
+      date: new Date().toISOString(),
+      smoke: config.smoke,
+      config,
+      machine: {
+        cpus: os.cpus().length,
+        cpuModel: os.cpus()[0]?.model.trim() ?? "unknown",
+        memoryGb: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
+        os: `${os.type()} ${os.release()} ${os.arch()}`,
+      },
+      versions: {
+        ...versions(),
+        "node (api, raw, load)": process.version,
+        "node (PostGraphile)": peer?.nodeVersion ?? "not run",
+        PostgreSQL: postgresVersion,
+      },
+      stores: stores.description,
+      seed: {
+        users: 3,
+        vms: dataset.vms.length,
+        jobs: dataset.jobs.length,
+        cacheLines: dataset.jobs.length * dataset.linesPerJob,
+        dynamoItems: dynamoSeed.items,
+        postgresSeconds: pgSeed.seconds,
+        dynamoSeconds: dynamoSeed.seconds,
+        dynamoLineJobs: dataset.jobs.filter((j) => j.linesInDynamo).length,
+      },
+      apiSupported,
+      metricsFamilies: [...metricsFamilies],
+      results,
+      totalSeconds: (performance.now() - started) / 1000,
+    };
+  } finally {
+    await Promise.all(children.map((child) => child.stop()));
+    await stores.close();
+    await rm(tmp, { recursive: true, force: true });
+  }
+}
+
+// ---------------------------------------------------------------- processes
+
+interface Child {
+  url: string;
+  process: ChildProcess;
+  nodeVersion?: string;
+  stop(): Promise<void>;
+}
+
+const TSX = ["--import", "tsx"];
+
+/** Node 22 for PostGraphile (it fails on Node 20): the binary of the `node` dev dependency. */
+export function node22(): string {
+  const major = Number(process.versions.node.split(".")[0]);
+  if (major >= 22) return process.execPath;
+  const bundled = path.join(ROOT, "node_modules", "node", "bin", "node");
+  if (!existsSync(bundled)) throw new Error("PostGraphile needs Node >= 22: the `node` dev dependency is not installed");
+  return bundled;
+}
+
+function spawnChild(command: string, args: string[], env: Record<string, string>): { child: ChildProcess; output: () => string } {
+  const child = spawn(command, args, {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let tail = "";
+  const keep = (chunk: Buffer) => {
+    tail = (tail + chunk.toString("utf8")).slice(-4_000);
+  };
+  child.stdout!.on("data", keep);
+  child.stderr!.on("data", keep);
+  return { child, output: () => tail };
+}
+
+function stopper(child: ChildProcess): () => Promise<void> {
+  return async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+    child.kill("SIGTERM");
+    const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
+    await exited;
+    clearTimeout(timer);
+  };
+}
+
+async function waitForHttp(url: string, child: ChildProcess, output: () => string, what: string, timeoutMs = 90_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`${what} exited with ${child.exitCode} during start-up:\n${output()}`);
+    try {
+      const response = await fetch(url);
+      if (response.status < 500) return;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error(`${what} did not answer at ${url}:\n${output()}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+/** Our server as `npm start` runs it (src/main.ts), in production mode, on the bench stores. */
+async function startApi(env: Record<string, string>): Promise<Child> {
+  const port = await findFreePort();
+  // BENCH_PROFILE=1: a V8 CPU profile of the API per run, written when it stops (bench/profiles/).
+  const profile = process.env.BENCH_PROFILE === "1" ? ["--cpu-prof", "--cpu-prof-dir", path.join(ROOT, "bench", "profiles")] : [];
+  const { child, output } = spawnChild(process.execPath, [...profile, ...TSX, "src/main.ts"], {
+    ...env,
+    NODE_ENV: "production",
+    PORT: String(port),
+    HOST: "127.0.0.1",
+    LOG_LEVEL: "warn",
+  });
+  const url = `http://127.0.0.1:${port}`;
+  const stop = stopper(child);
+  try {
+    await waitForHttp(`${url}/healthz`, child, output, "the API server");
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { url, process: child, stop };
+}
+
+async function startRaw(env: Record<string, string>): Promise<Child> {
+  const port = await findFreePort();
+  const { child, output } = spawnChild(process.execPath, [...TSX, "bench/raw-server.ts"], { ...env, PORT: String(port) });
+  const url = `http://127.0.0.1:${port}`;
+  const stop = stopper(child);
+  try {
+    await waitForHttp(`${url}/calls`, child, output, "the raw baseline server");
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { url, process: child, stop };
+}
+
+async function startPeer(databaseUrl: string): Promise<Child> {
+  const port = await findFreePort();
+  const node = node22();
+  const cli = path.join(path.dirname(require.resolve("postgraphile")), "cli-run.js");
+  const { child, output } = spawnChild(
+    node,
+    [cli, "-C", "bench/postgraphile.config.mjs", "-c", databaseUrl, "-s", "public", "-p", String(port), "-n", "127.0.0.1"],
+    { GRAPHILE_ENV: "production", NODE_ENV: "production" },
+  );
+  const url = `http://127.0.0.1:${port}`;
+  const stop = stopper(child);
+  try {
+    await waitForHttp(`${url}/graphql`, child, output, "PostGraphile");
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  const nodeVersion = await new Promise<string>((resolve) => {
+    const probe = spawn(node, ["--version"], { stdio: ["ignore", "pipe", "ignore"] });
+    let out = "";
+    probe.stdout.on("data", (chunk: Buffer) => (out += chunk.toString("utf8")));
+    probe.on("close", () => resolve(out.trim() || "unknown"));
+  });
+  return { url, process: child, nodeVersion, stop };
+}
+
+function runLoad(tmp: string, job: LoadJob): Promise<LoadResult> {
+  return (async () => {
+    const file = path.join(tmp, `load-${randomBytes(4).toString("hex")}.json`);
+    await writeFile(file, JSON.stringify(job));
+    const { child, output } = spawnChild(process.execPath, [...TSX, "bench/load.ts", file], {});
+    const code = await new Promise<number | null>((resolve) => child.once("exit", (c) => resolve(c)));
+    const line = output().trim().split("\n").reverse().find((l) => l.startsWith("{"));
+    if (code !== 0 || !line) throw new Error(`load generator exited with ${code}:\n${output()}`);
+    return JSON.parse(line) as LoadResult;
+  })();
+}
+
+function readRssMb(pid: number | undefined): number | undefined {
+  if (!pid) return undefined;
+  try {
+    const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+    return match ? Math.round(Number(match[1]) / 1024) : undefined;
+  } catch {
+    return undefined; // not Linux
+  }
+}
+
+// ---------------------------------------------------------------- requests
+
+async function send(baseUrl: string, variant: RequestVariant, headers: Record<string, string>): Promise<{ status: number; body: string }> {
+  const response = await fetch(baseUrl + variant.path, {
+    method: variant.method,
+    headers: { "content-type": "application/json", ...headers },
+    body: variant.body,
+  });
+  return { status: response.status, body: await response.text() };
+}
+
+/** One request before the load: a wrong query or a broken server fails loudly instead of measuring errors. */
+async function checkOnce(baseUrl: string, variant: RequestVariant, headers: Record<string, string>, graphql: boolean): Promise<void> {
+  const { status, body } = await send(baseUrl, variant, headers);
+  if (status !== 200) throw new Error(`check request answered ${status}: ${body.slice(0, 500)}`);
+  const parsed = JSON.parse(body) as { data?: unknown; errors?: unknown[] };
+  if (graphql && parsed.errors?.length) throw new Error(`check request answered errors: ${JSON.stringify(parsed.errors).slice(0, 500)}`);
+  if (!parsed.data) throw new Error(`check request answered no data: ${body.slice(0, 500)}`);
+}
+
+async function readMetrics(baseUrl: string): Promise<string | null> {
+  try {
+    const response = await fetch(`${baseUrl}/metrics`);
+    if (response.status !== 200) return null;
+    const text = await response.text();
+    return /^# (HELP|TYPE) /m.test(text) ? text : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Store calls per request from the server's /metrics, over sequential requests; null without store-call metrics. */
+async function storeCallsPerRequest(
+  baseUrl: string,
+  variants: RequestVariant[],
+  headers: Record<string, string>,
+  write: boolean,
+  families: Set<string>,
+): Promise<StoreCalls | null> {
+  const before = await readMetrics(baseUrl);
+  if (!before) return null;
+  for (const variant of variants) await send(baseUrl, variant, headers);
+  // Cache write-through runs off the request path; let it land so it is counted.
+  if (write) await new Promise((resolve) => setTimeout(resolve, 500));
+  const after = await readMetrics(baseUrl);
+  if (!after) return null;
+  const delta = parseStoreCalls(before, after, variants.length, process.env.BENCH_STORE_METRIC);
+  delta?.families.forEach((f) => families.add(f));
+  return delta;
+}
+
+async function rawCallsPerRequest(baseUrl: string, variants: RequestVariant[], headers: Record<string, string>): Promise<StoreCalls> {
+  const read = async () =>
+    (JSON.parse((await send(baseUrl, { method: "GET", path: "/calls" }, {})).body) as { data: { postgres: number; dynamodb: number } }).data;
+  const before = await read();
+  for (const variant of variants) await send(baseUrl, variant, headers);
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  const after = await read();
+  const per = (n: number) => Math.round((n / variants.length) * 100) / 100;
+  return { byStore: { postgres: per(after.postgres - before.postgres), dynamodb: per(after.dynamodb - before.dynamodb) }, families: [] };
+}
+
+function versions(): Record<string, string> {
+  const version = (name: string) => {
+    try {
+      // Not require.resolve: some packages do not export their package.json.
+      return (JSON.parse(readFileSync(path.join(ROOT, "node_modules", name, "package.json"), "utf8")) as { version: string }).version;
+    } catch {
+      return "unknown";
+    }
+  };
+  const names = ["@apollo/server", "express", "graphql", "type-graphql", "dataloader", "@prisma/client", "@aws-sdk/lib-dynamodb", "pg", "postgraphile", "autocannon", "amplify-dynamodb-simulator"];
+  return Object.fromEntries(names.map((name) => [name, version(name)]));
+}
+

@@ -1,0 +1,82 @@
+// Keeps the benchmark from rotting: runs it in smoke mode (tiny data, a second
+// per scenario) over the test stores. API scenarios whose query the emitted
+// schema cannot serve yet are skipped by the harness, and this test checks that
+// exactly those are. No timing is asserted.
+import { randomBytes } from "node:crypto";
+import { existsSync, readFileSync } from "node:fs";
+import { buildSchema, parse, validate } from "graphql";
+import { describe, expect, inject, it } from "vitest";
+import { benchConfig } from "../bench/config";
+import { formatReport } from "../bench/report";
+import { loadEmittedSchema, runBench, supportedScenarios, type BenchReport } from "../bench/run";
+import { SCENARIOS } from "../bench/scenarios";
+
+const CONTRACT = new URL("../../shared/contract/schema.graphql", import.meta.url);
+
+describe("benchmark scenarios", () => {
+  it.skipIf(!existsSync(CONTRACT))("every API query is valid against the public contract", () => {
+    const contract = buildSchema(readFileSync(CONTRACT, "utf8"));
+    for (const scenario of SCENARIOS) {
+      expect(validate(contract, parse(scenario.api.query)).map((e) => `${scenario.id}: ${e.message}`)).toEqual([]);
+    }
+  });
+
+  it("covers the issue's five scenarios, with a raw baseline each and PostGraphile for the cache reads", () => {
+    expect(SCENARIOS.filter((s) => s.fromIssue).map((s) => s.id).sort()).toEqual(["S1", "S2", "S3", "S4", "S5"]);
+    expect(SCENARIOS.filter((s) => s.peer).map((s) => s.id)).toEqual(["S1", "S2n"]);
+  });
+});
+
+describe("benchmark smoke run", () => {
+  let report: BenchReport;
+
+  it("runs every scenario the schema serves against our API, and every baseline", { timeout: 300_000 }, async () => {
+    const suffix = randomBytes(4).toString("hex");
+    report = await runBench({
+      config: benchConfig(["--smoke"], {}),
+      env: { DATABASE_URL: inject("postgresAdminUrl"), DYNAMODB_ENDPOINT: inject("dynamoEndpoint") },
+      stores: { databaseName: `vmo_bench_${suffix}`, tablePrefix: `bench${suffix}_` },
+      log: () => undefined,
+    });
+    const supported = supportedScenarios(loadEmittedSchema());
+    expect(report.apiSupported).toEqual(supported);
+    // vms is in the schema from the walking skeleton on, so the API side always runs at least once.
+    expect(supported.S0).toBe(true);
+
+    for (const scenario of SCENARIOS) {
+      const of = (target: string) => report.results.find((r) => r.scenario === scenario.id && r.target === target);
+      const raw = of("raw")!;
+      expect(raw.failed, `${scenario.id} raw`).toBeUndefined();
+      expect(raw.load!.requests, `${scenario.id} raw`).toBeGreaterThan(0);
+      const api = of("api")!;
+      if (supported[scenario.id]) {
+        expect(api.skipped, `${scenario.id} api`).toBeUndefined();
+        expect(api.failed, `${scenario.id} api`).toBeUndefined();
+        expect(api.load!.requests, `${scenario.id} api`).toBeGreaterThan(0);
+        expect(api.rssMb, `${scenario.id} api`).toBeGreaterThan(0);
+      } else {
+        expect(api.skipped, `${scenario.id} api`).toMatch(/schema\.graphql/);
+        expect(api.load).toBeUndefined();
+      }
+      if (scenario.peer) {
+        expect(of("peer")!.failed, `${scenario.id} peer`).toBeUndefined();
+        expect(of("peer")!.load!.requests, `${scenario.id} peer`).toBeGreaterThan(0);
+      }
+    }
+  });
+
+  it("counts the raw baseline's store calls: S1 is the user, the job and its lines, all from Postgres", () => {
+    const s1 = report.results.find((r) => r.scenario === "S1" && r.target === "raw")!;
+    expect(s1.storeCalls?.byStore).toEqual({ postgres: 3, dynamodb: 0 });
+    const s5 = report.results.find((r) => r.scenario === "S5" && r.target === "raw")!;
+    expect(s5.storeCalls?.byStore).toEqual({ postgres: 1, dynamodb: 2 });
+  });
+
+  it("writes a report naming every scenario, with skipped ones said to be skipped", () => {
+    const markdown = formatReport(report);
+    for (const scenario of SCENARIOS) expect(markdown).toContain(`**${scenario.id}**`);
+    const skipped = report.results.filter((r) => r.skipped);
+    if (skipped.length) expect(markdown).toContain(`skipped in this run`);
+    expect(markdown).toMatch(/\| S1 \| raw baseline \| \d+/);
+  });
+});
