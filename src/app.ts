@@ -32,6 +32,8 @@ export async function createApp(container: Container, httpServer: Server): Promi
     introspection: !config.isProduction,
     formatError: createFormatError(logger),
     includeStacktraceInErrorResponses: false,
+    // src/main.ts owns shutdown (drain HTTP, flush the cache writer, stop the stores).
+    stopOnTerminationSignals: false,
     plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), ApolloServerPluginLandingPageDisabled()],
   });
   await apollo.start();

@@ -2,7 +2,6 @@
 import { describePurge, purgeCache } from "./cache/cache-purge";
 import { schedulePurge } from "./cache/purge-schedule";
 import { ConfigError, loadConfig, type Config } from "./config/env";
-import { createContainer } from "./container";
 import { createLogger } from "./infra/logger";
 import { startServer } from "./server";
 import { openStores } from "./stores";
@@ -20,19 +19,19 @@ try {
 
 const logger = createLogger(config.logLevel);
 const opened = await openStores(config, logger);
-if (config.admin) {
-  // ADMIN_EMAIL / ADMIN_PASSWORD: the first admin (idempotent), ensured before
-  // listening so it can sign in from the first request. Without it the
-  // operator may have no way in, so a failure stops the process.
-  await createContainer(config, logger, opened.stores)
-    .services.users.ensureAdmin(config.admin)
-    .catch(async (error) => {
-      logger.fatal({ err: error }, "could not ensure the ADMIN_EMAIL admin");
-      await opened.close();
-      process.exit(1);
-    });
-}
-const server = await startServer(config, logger, opened.stores).catch(async (error) => {
+// ADMIN_EMAIL / ADMIN_PASSWORD: the first admin (idempotent), ensured before
+// listening so it can sign in from the first request. Without it the operator
+// may have no way in, so a failure stops the process.
+const ensureAdmin = config.admin;
+const server = await startServer(config, logger, opened.stores, {
+  beforeListen: ensureAdmin
+    ? (container) =>
+        container.services.users.ensureAdmin(ensureAdmin).catch((error) => {
+          logger.fatal({ err: error }, "could not ensure the ADMIN_EMAIL admin");
+          throw error;
+        })
+    : undefined,
+}).catch(async (error) => {
   await opened.close();
   throw error;
 });

@@ -12,8 +12,19 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-export async function startServer(config: Config, logger: Logger, stores: Stores): Promise<RunningServer> {
+export interface StartOptions {
+  /** Runs on the server's own container before it listens (e.g. ensuring the first admin). */
+  beforeListen?(container: Container): Promise<unknown>;
+}
+
+export async function startServer(
+  config: Config,
+  logger: Logger,
+  stores: Stores,
+  options: StartOptions = {},
+): Promise<RunningServer> {
   const container = createContainer(config, logger, stores);
+  await options.beforeListen?.(container);
   const httpServer = createServer();
   const app = await createApp(container, httpServer);
   httpServer.on("request", app.express);

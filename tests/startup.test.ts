@@ -15,7 +15,8 @@ function runMain(env: Record<string, string>) {
   );
   return spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
     cwd: ROOT,
-    env: { ...clean, LOG_LEVEL: "warn", ...env },
+    // Not "test" (vitest sets it): Apollo, for one, behaves differently under test.
+    env: { ...clean, NODE_ENV: "development", LOG_LEVEL: "warn", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
 }
