@@ -80,8 +80,8 @@ export function createContainer(config: Config, logger: Logger, stores: Stores):
   const services: Services = {
     vms: new VmService(repositories.vms),
     users: new UserService(repositories.users, repositories.commands, tokens, logger),
-    commands: new CommandService(repositories.commands, repositories.jobs, writer),
-    jobs: new JobService(repositories.jobs, repositories.jobCache, writer, cache.backfill, logger, ttl),
+    commands: new CommandService(repositories.commands, repositories.jobs, repositories.vms, writer),
+    jobs: new JobService(repositories.jobs, repositories.vms, repositories.jobCache, writer, cache.backfill, logger, ttl),
     logs: new LogLineService(repositories.logLines, repositories.jobs, repositories.jobCache, writer, cache.backfill, logger, ttl),
   };
   return {

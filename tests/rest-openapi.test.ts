@@ -36,6 +36,20 @@ describe("GET /api/openapi.json", () => {
     }
   });
 
+  it("documents exactly the routes of the REST contract (../shared/contract/rest.md)", () => {
+    const CONTRACT = [
+      "POST /api/users/login", "GET /api/users/me", "GET /api/users/me/export", "GET /api/users", "POST /api/users",
+      "GET /api/users/{id}", "PATCH /api/users/{id}", "DELETE /api/users/{id}",
+      "GET /api/vms", "POST /api/vms", "GET /api/vms/{vmId}", "PATCH /api/vms/{vmId}", "DELETE /api/vms/{vmId}",
+      "GET /api/vms/{vmId}/jobs", "GET /api/vms/{vmId}/commands",
+      "GET /api/commands", "POST /api/commands", "GET /api/commands/{commandId}",
+      "GET /api/jobs", "GET /api/jobs/{jobId}", "PATCH /api/jobs/{jobId}",
+      "GET /api/logs/{jobId}", "POST /api/logs/{jobId}",
+    ];
+    const documented = operations().map(({ method, path }) => `${method.toUpperCase()} ${path}`);
+    expect(documented.sort()).toEqual([...CONTRACT].sort());
+  });
+
   it("every documented operation is served (none falls through to the 404 handler)", async () => {
     for (const { path, method } of operations()) {
       const url = `${t.url}${path.replace(/\{\w+\}/g, "x1")}`;

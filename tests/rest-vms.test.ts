@@ -1,8 +1,9 @@
-import { ScanCommand } from "@aws-sdk/lib-dynamodb";
+import { GetCommand, ScanCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { VmDocument, VmsDocument } from "./generated/graphql";
-import { buildVmInput, createUserWithToken } from "./support/factories";
-import { restClient } from "./support/rest";
+import { SetJobStatusDocument, VmCommandsDocument, VmDocument, VmJobsDocument, VmsDocument } from "./generated/graphql";
+import { storedCounts } from "./support/counts";
+import { buildVmInput, createUserWithToken, createVm, sendCommand } from "./support/factories";
+import { expectError, problemPaths, restClient, restCommand, restJob } from "./support/rest";
 import { startTestServer, type TestServer } from "./support/test-server";
 
 let t: TestServer;
@@ -10,11 +11,14 @@ let api: ReturnType<typeof restClient>;
 let dev: string;
 let admin: string;
 let viewer: string;
+let devId: string;
 
 beforeAll(async () => {
   t = await startTestServer();
   api = restClient(t);
-  dev = (await createUserWithToken(t, "dev")).token;
+  const d = await createUserWithToken(t, "dev");
+  dev = d.token;
+  devId = d.user.id;
   admin = (await createUserWithToken(t, "admin")).token;
   viewer = (await createUserWithToken(t, "viewer")).token;
 });
@@ -33,11 +37,6 @@ async function storesNothing<T>(request: () => Promise<T>): Promise<T> {
   return result;
 }
 
-function expectError(res: { status: number; body: any }, status: number, code: string) {
-  expect(res.status).toBe(status);
-  expect(res.body.error).toMatchObject({ code, message: expect.any(String) });
-  expect(Object.keys(res.body)).toEqual(["error"]);
-}
 
 describe("POST /api/vms", () => {
   it("creates a VM (201), the same object GET and GraphQL return", async () => {
@@ -247,6 +246,161 @@ describe("GET /api/vms", () => {
   it("no token → 401; a forged one → 401", async () => {
     expectError(await api.get("/vms"), 401, "UNAUTHENTICATED");
     expectError(await api.get("/vms", { token: "forged" }), 401, "UNAUTHENTICATED");
+  });
+});
+
+describe("PATCH /api/vms/:vmId", () => {
+  /** The VM as DynamoDB holds it, to prove a refused write changed nothing. */
+  const stored = async (id: string) => (await t.stores.dynamo.doc.send(new GetCommand({ TableName: t.stores.tables.vms, Key: { vmId: id } }))).Item;
+
+  it("changes the given fields (200), the same object GET and GraphQL return", async () => {
+    const vm = (await api.post("/vms", buildVmInput({ name: "before", tags: { a: "1" } }), { token: dev })).body;
+    const res = await api.patch(`/vms/${vm.id}`, { name: "after", tags: { b: "2" } }, { token: dev });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ id: vm.id, name: "after", environment: vm.environment, tags: { b: "2" }, createdAt: vm.createdAt });
+    expect(Object.keys(res.body).sort()).toEqual(["createdAt", "environment", "id", "name", "tags", "updatedAt"]);
+    expect(res.body.updatedAt >= vm.updatedAt).toBe(true);
+    expect((await t.gql(VmDocument, { id: vm.id }, { token: viewer })).data!.vm).toEqual(res.body);
+    expect((await api.get(`/vms/${vm.id}`, { token: viewer })).body).toEqual(res.body);
+  });
+
+  it("an admin may write too; null fields are left alone", async () => {
+    const vm = (await api.post("/vms", buildVmInput({ name: "keep" }), { token: dev })).body;
+    const res = await api.patch(`/vms/${vm.id}`, { name: null, environment: "prod" }, { token: admin });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ name: "keep", environment: "prod" });
+  });
+
+  it.each<[string, unknown, string]>([
+    ["no field", {}, "body"],
+    ["empty name", { name: "" }, "body.name"],
+    ["tag value not a string", { tags: { x: 1 } }, "body.tags.x"],
+  ])("%s → 400, the VM unchanged", async (_label, body, path) => {
+    const vm = (await api.post("/vms", buildVmInput(), { token: dev })).body;
+    const before = await stored(vm.id);
+    const res = await api.patch(`/vms/${vm.id}`, body, { token: dev });
+    expectError(res, 400, "BAD_USER_INPUT");
+    expect(problemPaths(res)).toContain(path);
+    expect(await stored(vm.id)).toEqual(before);
+  });
+
+  it("a viewer → 403, no token → 401, the VM unchanged", async () => {
+    const vm = (await api.post("/vms", buildVmInput(), { token: dev })).body;
+    const before = await stored(vm.id);
+    expectError(await api.patch(`/vms/${vm.id}`, { name: "x" }, { token: viewer }), 403, "FORBIDDEN");
+    expectError(await api.patch(`/vms/${vm.id}`, { name: "x" }), 401, "UNAUTHENTICATED");
+    expect(await stored(vm.id)).toEqual(before);
+  });
+
+  it("an unknown VM → 404 and nothing created; an id of the wrong shape → 400", async () => {
+    const res = await storesNothing(() => api.patch("/vms/never-made", { name: "x" }, { token: dev }));
+    expectError(res, 404, "NOT_FOUND");
+    const bad = await api.patch("/vms/-bad", { name: "x" }, { token: dev });
+    expectError(bad, 400, "BAD_USER_INPUT");
+    expect(problemPaths(bad)).toEqual(["params.vmId"]);
+  });
+
+  it("a wrong Content-Type → 415", async () => {
+    const vm = (await api.post("/vms", buildVmInput(), { token: dev })).body;
+    expectError(await api.patch(`/vms/${vm.id}`, '{"name":"x"}', { token: dev, headers: { "content-type": "text/plain" } }), 415, "BAD_USER_INPUT");
+  });
+});
+
+describe("DELETE /api/vms/:vmId", () => {
+  it("deletes (204, no body): GET is 404 and GraphQL's vm is null; its commands and jobs stay", async () => {
+    const vm = await createVm(t, dev);
+    const { command } = await sendCommand(t, dev, vm.id);
+    const res = await api.delete(`/vms/${vm.id}`, { token: dev });
+    expect(res.status).toBe(204);
+    expect(res.body).toBeNull();
+    expectError(await api.get(`/vms/${vm.id}`, { token: viewer }), 404, "NOT_FOUND");
+    expect((await t.gql(VmDocument, { id: vm.id }, { token: viewer })).data!.vm).toBeNull();
+    expect((await api.get(`/commands/${command.id}`, { token: viewer })).status).toBe(200);
+    expect((await api.get("/commands", { token: viewer, query: { vmId: vm.id } })).body.items).toHaveLength(1);
+  });
+
+  it("again → 404", async () => {
+    const vm = await createVm(t, dev);
+    expect((await api.delete(`/vms/${vm.id}`, { token: admin })).status).toBe(204);
+    expectError(await api.delete(`/vms/${vm.id}`, { token: admin }), 404, "NOT_FOUND");
+  });
+
+  it("a viewer → 403, no token → 401: the VM stays", async () => {
+    const vm = await createVm(t, dev);
+    expectError(await storesNothing(() => api.delete(`/vms/${vm.id}`, { token: viewer })), 403, "FORBIDDEN");
+    expectError(await storesNothing(() => api.delete(`/vms/${vm.id}`)), 401, "UNAUTHENTICATED");
+    expect((await api.get(`/vms/${vm.id}`, { token: viewer })).status).toBe(200);
+  });
+
+  it("an id of the wrong shape → 400", async () => {
+    expectError(await api.delete("/vms/has%20space", { token: dev }), 400, "BAD_USER_INPUT");
+  });
+});
+
+describe("GET /api/vms/:vmId/jobs and /commands", () => {
+  let vmId: string;
+  let jobIds: string[];
+  let commandIds: string[];
+
+  beforeAll(async () => {
+    vmId = (await createVm(t, dev)).id;
+    const sent = [];
+    for (const text of ["one", "two", "three"]) sent.push(await sendCommand(t, dev, vmId, text));
+    await t.gql(SetJobStatusDocument, { id: sent[1]!.job.id, status: "SUCCESS" }, { token: dev });
+    // Newest first: the order the contract asks for.
+    jobIds = sent.map((s) => s.job.id).reverse();
+    commandIds = sent.map((s) => s.command.id).reverse();
+  });
+
+  it("jobs: newest first, the objects GraphQL's Vm.jobs returns", async () => {
+    const res = await api.get(`/vms/${vmId}/jobs`, { token: viewer });
+    expect(res.status).toBe(200);
+    expect(res.body.items.map((j: { id: string }) => j.id)).toEqual(jobIds);
+    expect(res.body.nextCursor).toBeNull();
+    const gql = await t.gql(VmJobsDocument, { id: vmId, first: 10 }, { token: viewer });
+    expect(res.body.items).toEqual(gql.data!.vm!.jobs.edges.map((e) => restJob(e.node)));
+    expect(res.body.items[1]).toMatchObject({ status: "success", command: "two" });
+  });
+
+  it("jobs: ?status= in lower case filters; upper case → 400", async () => {
+    const res = await api.get(`/vms/${vmId}/jobs`, { token: viewer, query: { status: "running" } });
+    expect(res.body.items.map((j: { id: string }) => j.id)).toEqual([jobIds[0], jobIds[2]]);
+    const bad = await api.get(`/vms/${vmId}/jobs`, { token: viewer, query: { status: "RUNNING" } });
+    expectError(bad, 400, "BAD_USER_INPUT");
+    expect(problemPaths(bad)).toEqual(["query.status"]);
+  });
+
+  it("jobs: pages with limit and cursor", async () => {
+    const first = await api.get(`/vms/${vmId}/jobs`, { token: viewer, query: { limit: "2" } });
+    expect(first.body.items.map((j: { id: string }) => j.id)).toEqual(jobIds.slice(0, 2));
+    const next = await api.get(`/vms/${vmId}/jobs`, { token: viewer, query: { limit: "2", cursor: first.body.nextCursor } });
+    expect(next.body.items.map((j: { id: string }) => j.id)).toEqual(jobIds.slice(2));
+    expect(next.body.nextCursor).toBeNull();
+  });
+
+  it("commands: newest first, issuedBy as a user id, the objects GraphQL's Vm.commands returns", async () => {
+    const res = await api.get(`/vms/${vmId}/commands`, { token: viewer });
+    expect(res.status).toBe(200);
+    expect(res.body.items.map((c: { id: string }) => c.id)).toEqual(commandIds);
+    expect(res.body.items[0]).toEqual({ id: commandIds[0], vmId, command: "three", issuedBy: devId, createdAt: expect.any(String) });
+    const gql = await t.gql(VmCommandsDocument, { id: vmId, first: 10 }, { token: viewer });
+    expect(res.body.items).toEqual(gql.data!.vm!.commands.edges.map((e) => restCommand(e.node)));
+    const page = await api.get(`/vms/${vmId}/commands`, { token: viewer, query: { limit: "1" } });
+    const rest = await api.get(`/vms/${vmId}/commands`, { token: viewer, query: { cursor: page.body.nextCursor } });
+    expect([...page.body.items, ...rest.body.items].map((c: { id: string }) => c.id)).toEqual(commandIds);
+  });
+
+  it.each(["jobs", "commands"])("%s: unknown VM → 404, wrong-shaped id → 400, no token → 401, limit=0 → 400", async (what) => {
+    expectError(await api.get(`/vms/never-made/${what}`, { token: viewer }), 404, "NOT_FOUND");
+    expectError(await api.get(`/vms/-x/${what}`, { token: viewer }), 400, "BAD_USER_INPUT");
+    expectError(await api.get(`/vms/${vmId}/${what}`), 401, "UNAUTHENTICATED");
+    expectError(await api.get(`/vms/${vmId}/${what}`, { token: viewer, query: { limit: "0" } }), 400, "BAD_USER_INPUT");
+  });
+
+  it("reads store nothing", async () => {
+    const before = await storedCounts(t);
+    await api.get(`/vms/${vmId}/jobs`, { token: viewer });
+    expect(await storedCounts(t)).toEqual(before);
   });
 });
 

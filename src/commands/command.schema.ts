@@ -14,3 +14,11 @@ export const sendCommandSchema = z.object({
   command: storableText(COMMAND_LIMITS.textBytes).refine((s) => s.trim().length > 0, "must not be empty"),
 });
 export type SendCommandInput = z.input<typeof sendCommandSchema>;
+
+/** Listing commands: per VM only (the commands table's one ordered index is byVmId). */
+export const listCommandsSchema = z.object({
+  vmId: z
+    .string({ error: (issue) => (issue.input === undefined ? "is required: commands are listed per VM" : undefined) })
+    .pipe(vmIdSchema),
+});
+export type ListCommandsInput = z.input<typeof listCommandsSchema>;

@@ -8,13 +8,17 @@ import { notFound } from "../shared/errors";
 import { decodeCursor, encodeCursor, pageSize, toPage, type Page } from "../shared/pagination";
 import { parseInput } from "../shared/validation";
 import type { Vm } from "../vms/vm.model";
+import type { VmRepository } from "../vms/vm.repository";
+import { vmIdSchema } from "../vms/vm.schema";
 import type { Command } from "./command.model";
 import type { CommandRepository } from "./command.repository";
-import { commandIdSchema, sendCommandSchema, type SendCommandInput } from "./command.schema";
+import { commandIdSchema, listCommandsSchema, sendCommandSchema, type ListCommandsInput, type SendCommandInput } from "./command.schema";
 
 export const COMMAND_PAGE = { default: 20, max: 100 };
 const CURSOR_KIND = "command";
 const cursorShape = { at: z.iso.datetime(), id: z.string() };
+
+const commandCursor = (c: Command) => encodeCursor(CURSOR_KIND, { at: c.createdAt.toISOString(), id: c.id });
 
 export interface SendCommandResult {
   command: Command;
@@ -25,6 +29,7 @@ export class CommandService {
   constructor(
     private readonly commands: CommandRepository,
     private readonly jobs: JobRepository,
+    private readonly vms: VmRepository,
     private readonly writer: CacheWriter,
   ) {}
 
@@ -47,9 +52,33 @@ export class CommandService {
     return Promise.all(
       vms.map(async (vm) => {
         const items = await this.commands.listByVm({ vmId: vm.id, from: vm.createdAt, before: after, limit: size + 1 });
-        return toPage(items, size, (c) => encodeCursor(CURSOR_KIND, { at: c.createdAt.toISOString(), id: c.id }));
+        return toPage(items, size, commandCursor);
       }),
     );
+  }
+
+  /** Vm.commands of one VM, by id (REST's /vms/{vmId}/commands); NOT_FOUND for an unknown VM. */
+  async listForVm(actor: Actor | null, vmId: string, args: { first?: number | null; after?: string | null }): Promise<Page<Command>> {
+    authorize(actor, "read");
+    const id = parseInput(vmIdSchema, vmId, "vmId");
+    const vm = await this.vms.get(id);
+    if (!vm) throw notFound("vm", id);
+    const [page] = await this.listForVms(actor, [vm], args);
+    return page!;
+  }
+
+  /**
+   * Every command sent to `vmId`, newest first, whether or not that VM still
+   * exists (as jobs(filter: { vmId }) does for jobs). A vmId is required: no
+   * index orders commands across VMs.
+   */
+  async list(actor: Actor | null, args: ListCommandsInput & { first?: number | null; after?: string | null }): Promise<Page<Command>> {
+    authorize(actor, "read");
+    const { vmId } = parseInput(listCommandsSchema, { vmId: args.vmId }, "");
+    const size = pageSize(args.first, COMMAND_PAGE.default, COMMAND_PAGE.max);
+    const after = args.after ? decodeCursor(CURSOR_KIND, args.after, cursorShape) : undefined;
+    const items = await this.commands.listByVm({ vmId, before: after, limit: size + 1 });
+    return toPage(items, size, commandCursor);
   }
 
   /** Stores the command and its RUNNING job in one DynamoDB transaction; NOT_FOUND (nothing stored) for an unknown VM. */

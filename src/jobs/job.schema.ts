@@ -14,14 +14,13 @@ export const setJobStatusSchema = z.object({
 
 const date = z.coerce.date({ error: "must be an ISO-8601 date-time" });
 
-export const jobFilterSchema = z
-  .object({
-    vmId: vmIdSchema.nullish(),
-    status: jobStatusSchema.nullish(),
-    startedAfter: date.nullish(),
-    startedBefore: date.nullish(),
-  })
-  .nullish();
+export const jobFilterFieldsSchema = z.object({
+  vmId: vmIdSchema.nullish(),
+  status: jobStatusSchema.nullish(),
+  startedAfter: date.nullish(),
+  startedBefore: date.nullish(),
+});
+export const jobFilterSchema = jobFilterFieldsSchema.nullish();
 export type JobFilterInput = z.input<typeof jobFilterSchema>;
 
 export const readConsistencySchema = z.enum(["cache", "strong"]);

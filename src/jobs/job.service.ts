@@ -10,6 +10,8 @@ import { conflict, notFound } from "../shared/errors";
 import { decodeCursor, encodeCursor, pageSize, toPage, type Page } from "../shared/pagination";
 import { parseInput } from "../shared/validation";
 import type { Vm } from "../vms/vm.model";
+import type { VmRepository } from "../vms/vm.repository";
+import { vmIdSchema } from "../vms/vm.schema";
 import type { Job, JobStatus } from "./job.model";
 import type { JobRepository } from "./job.repository";
 import { jobFilterSchema, jobIdSchema, jobStatusSchema, readConsistencySchema, setJobStatusSchema, type JobFilterInput, type ReadConsistency } from "./job.schema";
@@ -35,6 +37,7 @@ const beforeTime = (t: Date): TimeKey => ({ at: t.toISOString(), id: "" });
 export class JobService {
   constructor(
     private readonly jobs: JobRepository,
+    private readonly vms: VmRepository,
     private readonly cache: JobCacheRepository,
     private readonly writer: CacheWriter,
     private readonly backfill: CacheBackfill,
@@ -127,6 +130,16 @@ export class JobService {
         return toPage([...fromCache, ...older], size, jobCursor);
       }),
     );
+  }
+
+  /** Vm.jobs of one VM, by id (REST's /vms/{vmId}/jobs); NOT_FOUND for an unknown VM. */
+  async listForVm(actor: Actor | null, vmId: string, args: JobPageArgs): Promise<Page<Job>> {
+    authorize(actor, "read");
+    const id = parseInput(vmIdSchema, vmId, "vmId");
+    const vm = await this.vms.get(id);
+    if (!vm) throw notFound("vm", id);
+    const [page] = await this.listForVms(actor, [vm], args);
+    return page!;
   }
 
   /** Command.jobs: DynamoDB's byCommandId index (a command has one job, so there is nothing to batch). */

@@ -2,13 +2,17 @@
 // that GET /api/openapi.json documents.
 import { Router } from "express";
 import type { Container } from "../container";
+import { COMMAND_ROUTES } from "../commands/command.routes";
+import { JOB_ROUTES } from "../jobs/job.routes";
+import { LOG_ROUTES } from "../logs/log-line.routes";
+import { USER_ROUTES } from "../users/user.routes";
 import { VM_ROUTES } from "../vms/vm.routes";
 import { createActorMiddleware } from "./actor";
 import { buildOpenApiDocument } from "./openapi";
 import { mountRoute, type RestRoute } from "./route";
 
 // Every feature's REST routes (src/<feature>/<entity>.routes.ts).
-export const REST_ROUTES: readonly RestRoute[] = [...VM_ROUTES];
+export const REST_ROUTES: readonly RestRoute[] = [...USER_ROUTES, ...VM_ROUTES, ...COMMAND_ROUTES, ...JOB_ROUTES, ...LOG_ROUTES];
 
 let document: ReturnType<typeof buildOpenApiDocument> | undefined;
 

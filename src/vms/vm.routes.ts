@@ -1,10 +1,16 @@
-// /api/vms: the legacy REST routes over VmService.
+// /api/vms: the legacy REST routes over VmService, and a VM's jobs and
+// commands (Vm.jobs, Vm.commands) over JobService and CommandService.
 import { z } from "zod";
+import { commandJsonSchema, presentCommand } from "../commands/command.presenter";
+import { COMMAND_PAGE } from "../commands/command.service";
+import { jobJsonSchema, presentJob } from "../jobs/job.presenter";
+import { jobStatusSchema } from "../jobs/job.schema";
+import { JOB_PAGE } from "../jobs/job.service";
 import { pageArgs, pageQuery, pageSchema, presentPage } from "../rest/pagination";
 import { defineRoute } from "../rest/route";
 import { notFound } from "../shared/errors";
 import { presentVm, vmJsonSchema } from "./vm.presenter";
-import { createVmSchema, VM_LIMITS, vmIdSchema } from "./vm.schema";
+import { createVmSchema, updateVmSchema, VM_LIMITS, vmIdSchema } from "./vm.schema";
 import { VM_PAGE } from "./vm.service";
 
 const vmParams = z.object({ vmId: vmIdSchema });
@@ -59,5 +65,67 @@ export const VM_ROUTES = [
       if (!vm) throw notFound("vm", params.vmId);
       return presentVm(vm);
     },
+  }),
+
+  defineRoute({
+    operationId: "updateVm",
+    method: "patch",
+    path: "/vms/{vmId}",
+    tag: "vms",
+    summary: "Change a VM's name, environment and/or tags (tags are replaced whole); updatedAt moves.",
+    auth: "write",
+    request: { params: vmParams, body: updateVmSchema.meta({ id: "UpdateVm" }) },
+    success: { status: 200, description: "The VM as stored.", schema: vmJsonSchema },
+    errors: [404],
+    handler: async ({ actor, services, params, body }) => presentVm(await services.vms.update(actor, params.vmId, body)),
+  }),
+
+  defineRoute({
+    operationId: "deleteVm",
+    method: "delete",
+    path: "/vms/{vmId}",
+    tag: "vms",
+    summary: "Delete a VM; its commands and jobs stay (GET /api/commands?vmId= and /api/jobs?vmId= still list them).",
+    auth: "write",
+    request: { params: vmParams },
+    success: { status: 204, description: "Deleted." },
+    errors: [404],
+    handler: async ({ actor, services, params }) => {
+      await services.vms.delete(actor, params.vmId);
+    },
+  }),
+
+  defineRoute({
+    operationId: "listVmJobs",
+    method: "get",
+    path: "/vms/{vmId}/jobs",
+    tag: "vms",
+    summary: "The VM's jobs (those started since it was created), newest first; `status` filters.",
+    auth: "signed-in",
+    request: {
+      params: vmParams,
+      query: z.object({ status: jobStatusSchema.optional(), ...pageQuery(JOB_PAGE.max) }),
+    },
+    success: { status: 200, description: "A page of jobs.", schema: pageSchema(jobJsonSchema) },
+    errors: [404],
+    handler: async ({ actor, services, params, query }) =>
+      presentPage(
+        await services.jobs.listForVm(actor, params.vmId, { status: query.status, ...pageArgs(query, JOB_PAGE.max) }),
+        presentJob,
+      ),
+  }),
+
+  defineRoute({
+    operationId: "listVmCommands",
+    method: "get",
+    path: "/vms/{vmId}/commands",
+    tag: "vms",
+    summary: "The VM's commands (those sent since it was created), newest first.",
+    auth: "signed-in",
+    request: { params: vmParams, query: z.object(pageQuery(COMMAND_PAGE.max)) },
+    success: { status: 200, description: "A page of commands.", schema: pageSchema(commandJsonSchema) },
+    errors: [404],
+    handler: async ({ actor, services, params, query }) =>
+      presentPage(await services.commands.listForVm(actor, params.vmId, pageArgs(query, COMMAND_PAGE.max)), presentCommand),
   }),
 ];

@@ -1,4 +1,5 @@
 // A tiny REST client for tests: real HTTP against a TestServer's /api.
+import { expect } from "vitest";
 import type { TestServer } from "./test-server";
 
 export interface RestResponse {
@@ -41,4 +42,51 @@ export function restClient(t: Pick<TestServer, "url">) {
     patch: (path: string, body: unknown, options?: RestRequest) => call("PATCH", path, { ...options, body }),
     delete: (path: string, options?: RestRequest) => call("DELETE", path, options),
   };
+}
+
+/** A contract error: the status, `{ error: { code, message } }` and nothing else. */
+export function expectError(res: { status: number; body: any }, status: number, code: string) {
+  expect(res.status).toBe(status);
+  expect(res.body.error).toMatchObject({ code, message: expect.any(String) });
+  expect(Object.keys(res.body)).toEqual(["error"]);
+}
+
+/** The paths of a 400's problems, e.g. ["params.jobId"]. */
+export const problemPaths = (res: RestResponse) => (res.body.error.problems ?? []).map((p: { path: string }) => p.path);
+
+// GraphQL objects as REST shows them: enums in lower case, joins as ids.
+// Field by field, so a field missing on either side shows in toEqual.
+
+const lower = (value: string) => value.toLowerCase();
+
+export function restUser(u: { id: string; email: string; role: string; createdAt: string; updatedAt: string }) {
+  return { id: u.id, email: u.email, role: lower(u.role), createdAt: u.createdAt, updatedAt: u.updatedAt };
+}
+
+export function restJob(j: {
+  id: string;
+  vmId: string;
+  commandId?: string | null;
+  command: string;
+  status: string;
+  startedAt?: string | null;
+  finishedAt?: string | null;
+}) {
+  return {
+    id: j.id,
+    vmId: j.vmId,
+    commandId: j.commandId ?? null,
+    command: j.command,
+    status: lower(j.status),
+    startedAt: j.startedAt ?? null,
+    finishedAt: j.finishedAt ?? null,
+  };
+}
+
+export function restCommand(c: { id: string; vmId: string; command: string; createdAt: string; issuedBy?: { id: string } | null }) {
+  return { id: c.id, vmId: c.vmId, command: c.command, issuedBy: c.issuedBy?.id ?? null, createdAt: c.createdAt };
+}
+
+export function restLogLine(l: { jobId: string; ts: string; stream: string; data: string }) {
+  return { jobId: l.jobId, ts: l.ts, stream: lower(l.stream), data: l.data };
 }

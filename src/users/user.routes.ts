@@ -1,0 +1,138 @@
+// /api/users: the legacy REST routes over UserService. The /me routes come
+// before /{id}: Express matches in order, and "me" is not a user id.
+import { z } from "zod";
+import { pageArgs, pageQuery, pageSchema, presentPage } from "../rest/pagination";
+import { defineRoute } from "../rest/route";
+import { notFound, unauthenticated } from "../shared/errors";
+import { uuidSchema } from "../shared/validation";
+import {
+  authPayloadJsonSchema,
+  presentAuthPayload,
+  presentUser,
+  presentUserDataExport,
+  userDataExportJsonSchema,
+  userJsonSchema,
+} from "./user.presenter";
+import { createUserSchema, loginSchema, updateUserSchema } from "./user.schema";
+import { USER_PAGE } from "./user.service";
+
+const userParams = z.object({ id: uuidSchema });
+
+export const USER_ROUTES = [
+  defineRoute({
+    operationId: "login",
+    method: "post",
+    path: "/users/login",
+    tag: "users",
+    summary: "Sign in: a bearer token for the Authorization header.",
+    description: "A wrong email and a wrong password give the same 401.",
+    auth: "public",
+    request: { body: loginSchema.meta({ id: "Login" }) },
+    success: { status: 200, description: "The token, when it expires, and the user.", schema: authPayloadJsonSchema },
+    errors: [503],
+    handler: async ({ services, body }) => presentAuthPayload(await services.users.login(body)),
+  }),
+
+  defineRoute({
+    operationId: "me",
+    method: "get",
+    path: "/users/me",
+    tag: "users",
+    summary: "The signed-in user.",
+    auth: "signed-in",
+    success: { status: 200, description: "The user.", schema: userJsonSchema },
+    errors: [503],
+    handler: async ({ actor, services }) => {
+      const user = await services.users.me(actor);
+      // Only when the user was erased during this request: its token no longer signs anyone in.
+      if (!user) throw unauthenticated("invalid or expired token");
+      return presentUser(user);
+    },
+  }),
+
+  defineRoute({
+    operationId: "exportMyData",
+    method: "get",
+    path: "/users/me/export",
+    tag: "users",
+    summary: "GDPR export: the signed-in user and every command it issued, newest first.",
+    auth: "signed-in",
+    success: { status: 200, description: "Everything the server holds about the user.", schema: userDataExportJsonSchema },
+    errors: [503],
+    handler: async ({ actor, services }) => presentUserDataExport(await services.users.myData(actor)),
+  }),
+
+  defineRoute({
+    operationId: "listUsers",
+    method: "get",
+    path: "/users",
+    tag: "users",
+    summary: "Every user, oldest first.",
+    auth: "manage-users",
+    request: { query: z.object(pageQuery(USER_PAGE.max)) },
+    success: { status: 200, description: "A page of users.", schema: pageSchema(userJsonSchema) },
+    errors: [503],
+    handler: async ({ actor, services, query }) =>
+      presentPage(await services.users.list(actor, pageArgs(query, USER_PAGE.max)), presentUser),
+  }),
+
+  defineRoute({
+    operationId: "createUser",
+    method: "post",
+    path: "/users",
+    tag: "users",
+    summary: "Create a user; the email is stored lower-cased.",
+    auth: "manage-users",
+    request: { body: createUserSchema.meta({ id: "CreateUser" }) },
+    success: { status: 201, description: "The user as stored.", schema: userJsonSchema },
+    errors: [409, 503],
+    handler: async ({ actor, services, body }) => presentUser(await services.users.create(actor, body)),
+  }),
+
+  defineRoute({
+    operationId: "getUser",
+    method: "get",
+    path: "/users/{id}",
+    tag: "users",
+    summary: "One user: an admin may read anyone, anybody else only itself.",
+    auth: "signed-in",
+    request: { params: userParams },
+    success: { status: 200, description: "The user.", schema: userJsonSchema },
+    errors: [403, 404, 503],
+    handler: async ({ actor, services, params }) => {
+      const user = await services.users.get(actor, params.id);
+      if (!user) throw notFound("user", params.id);
+      return presentUser(user);
+    },
+  }),
+
+  defineRoute({
+    operationId: "updateUser",
+    method: "patch",
+    path: "/users/{id}",
+    tag: "users",
+    summary: "Change email, password and/or role: an admin anyone's, anybody else its own email and password.",
+    description: "The last admin cannot be demoted (409).",
+    auth: "signed-in",
+    request: { params: userParams, body: updateUserSchema.meta({ id: "UpdateUser" }) },
+    success: { status: 200, description: "The user as stored.", schema: userJsonSchema },
+    errors: [403, 404, 409, 503],
+    handler: async ({ actor, services, params, body }) => presentUser(await services.users.update(actor, params.id, body)),
+  }),
+
+  defineRoute({
+    operationId: "deleteUser",
+    method: "delete",
+    path: "/users/{id}",
+    tag: "users",
+    summary: "GDPR erasure: deletes the user (its email with it) and unlinks it from its commands.",
+    description: "If unlinking fails midway the call fails; repeating it finishes the erasure. The last admin cannot be deleted (409).",
+    auth: "manage-users",
+    request: { params: userParams },
+    success: { status: 204, description: "Erased." },
+    errors: [404, 409, 503],
+    handler: async ({ actor, services, params }) => {
+      await services.users.delete(actor, params.id);
+    },
+  }),
+];
