@@ -10,7 +10,8 @@ import { CacheStream, readyShards } from "../src/cache/cache-stream";
 import { noopCacheMetrics } from "../src/cache/cache.metrics";
 import { createLogger } from "../src/infra/logger";
 import { StoreCallCounter } from "../src/infra/store-calls";
-import { JobsDocument, LogsDocument } from "./generated/graphql";
+import { ConfigError, loadConfig } from "../src/config/env";
+import { JobDocument, JobsDocument, LogsDocument } from "./generated/graphql";
 import { createUserWithToken, createVm } from "./support/factories";
 import { putJobItem, putLogItem } from "./support/fixtures";
 import { startTestServer, type TestServer } from "./support/test-server";
@@ -119,6 +120,46 @@ describe("the trust rule", () => {
     } finally {
       calls.detach();
     }
+  });
+});
+
+describe("metrics", () => {
+  const metric = async (series: string) => {
+    const text = await (await fetch(`${t.url}/metrics`)).text();
+    const line = text.split("\n").find((l) => l.startsWith(`${series} `));
+    return line === undefined ? undefined : Number(line.slice(series.length + 1));
+  };
+
+  it("a read-through backfill, rows written, pending writes, the lag and the leader are reported", async () => {
+    await expect.poll(() => stream().lagMs() < Number.POSITIVE_INFINITY, POLL).toBe(true);
+    expect(await metric("cache_stream_leader")).toBe(1);
+    expect(await metric("cache_stream_lag_seconds")).toBeLessThan(Number.POSITIVE_INFINITY);
+    expect(await metric('cache_written_rows_total{table="job_logs"}')).toBeGreaterThan(0);
+    expect(await metric("cache_pending_writes")).toBe(0);
+
+    // With the stream stopped, a job read by id is a miss, served by DynamoDB and backfilled.
+    await stream().stop();
+    try {
+      const vm = await createVm(t, token);
+      const jobId = await putJobItem(t, { vmId: vm.id, startedAt: new Date() });
+      const backfilled = (await metric('cache_backfill_rows_total{table="jobs"}'))!;
+      const read = await t.gql(JobDocument, { id: jobId }, { token });
+      expect(read.data!.job!.id).toBe(jobId);
+      await expect.poll(() => cachedJob(jobId), POLL).toEqual({ status: "success" });
+      expect(await metric('cache_backfill_rows_total{table="jobs"}')).toBe(backfilled + 1);
+      expect(await metric("cache_stream_leader")).toBe(0);
+    } finally {
+      stream().start();
+    }
+  });
+});
+
+describe("configuration", () => {
+  it("CACHE_STREAM is on by default with a 5 s lag bound; anything but on/off is refused", () => {
+    expect(loadConfig({})).toMatchObject({ cacheStream: true, cacheStreamMaxLagMs: 5_000 });
+    expect(loadConfig({ CACHE_STREAM: "off", CACHE_STREAM_MAX_LAG_MS: "0" })).toMatchObject({ cacheStream: false, cacheStreamMaxLagMs: 0 });
+    expect(() => loadConfig({ CACHE_STREAM: "yes" })).toThrow(ConfigError);
+    expect(() => loadConfig({ CACHE_STREAM: "yes", CACHE_STREAM_MAX_LAG_MS: "-1" })).toThrow(/CACHE_STREAM:[^]*CACHE_STREAM_MAX_LAG_MS/);
   });
 });
 
