@@ -8,6 +8,9 @@ import type { Logger } from "./infra/logger";
 import type { PrismaClient } from "./infra/postgres/prisma";
 import { createMetrics, type Metrics } from "./metrics/metrics";
 import { CacheBackfill } from "./cache/cache-backfill";
+import { CacheReads } from "./cache/cache-policy";
+import { CacheStream } from "./cache/cache-stream";
+import { reportCacheWriter } from "./cache/cache.metrics";
 import { CacheWriter } from "./cache/cache-writer";
 import { JobCacheRepository } from "./cache/job-cache.repository";
 import { CommandRepository } from "./commands/command.repository";
@@ -25,6 +28,8 @@ export interface Stores {
   prisma: PrismaClient;
   dynamo: Dynamo;
   tables: TableNames;
+  /** The URL `prisma` connects to; the cache stream's lock needs its own session there. Unset: no cache stream. */
+  databaseUrl?: string;
 }
 
 export interface Repositories {
@@ -48,6 +53,8 @@ export interface Services {
 export interface CacheParts {
   writer: CacheWriter;
   backfill: CacheBackfill;
+  /** The durable catch-up (DynamoDB Streams); unset with CACHE_STREAM=off. startServer starts and stops it. */
+  stream: CacheStream | undefined;
 }
 
 export interface Container {
@@ -75,14 +82,31 @@ export function createContainer(config: Config, logger: Logger, stores: Stores):
   };
   const tokens = createTokenIssuer(config.jwtSecret, config.tokenTtlHours);
   const writer = new CacheWriter(repositories.jobCache, logger);
-  const cache: CacheParts = { writer, backfill: new CacheBackfill(repositories.logLines, writer, logger) };
+  reportCacheWriter(writer, metrics.cache);
+  const stream =
+    config.cacheStream && stores.databaseUrl
+      ? new CacheStream({
+          dynamo: stores.dynamo.raw,
+          streams: stores.dynamo.streams,
+          tables: stores.tables,
+          databaseUrl: stores.databaseUrl,
+          jobCache: repositories.jobCache,
+          jobs: repositories.jobs,
+          writer,
+          metrics: metrics.cache,
+          logger,
+        })
+      : undefined;
+  if (stream) metrics.cache.observe({ streamLagMs: () => stream.lagMs(), streamLeader: () => stream.status().role === "leader" });
+  const cache: CacheParts = { writer, backfill: new CacheBackfill(repositories.logLines, writer, logger, metrics.cache), stream };
+  const reads = new CacheReads(logger, metrics.cache, stream ? () => stream.lagMs() : undefined, config.cacheStreamMaxLagMs);
   const ttl = config.cacheTtlDays;
   const services: Services = {
     vms: new VmService(repositories.vms),
     users: new UserService(repositories.users, repositories.commands, tokens, logger),
     commands: new CommandService(repositories.commands, repositories.jobs, repositories.vms, writer),
-    jobs: new JobService(repositories.jobs, repositories.vms, repositories.jobCache, writer, cache.backfill, logger, ttl),
-    logs: new LogLineService(repositories.logLines, repositories.jobs, repositories.jobCache, writer, cache.backfill, logger, ttl),
+    jobs: new JobService(repositories.jobs, repositories.vms, repositories.jobCache, writer, cache.backfill, reads, ttl),
+    logs: new LogLineService(repositories.logLines, repositories.jobs, repositories.jobCache, writer, cache.backfill, reads, ttl),
   };
   return {
     config,

@@ -33,13 +33,16 @@ export async function startServer(
     httpServer.listen(config.port, config.host, () => resolve());
   });
   const { port } = httpServer.address() as AddressInfo;
+  container.cache.stream?.start();
   return {
     url: `http://127.0.0.1:${port}`,
     container,
     // Apollo's drain plugin closes the HTTP server and waits for in-flight requests;
-    // then the cache writer gets a last, bounded chance to flush.
+    // the stream consumer lets go of its lock (another instance takes over at
+    // once); then the cache writer gets a last, bounded chance to flush.
     stop: async () => {
       await app.apollo.stop();
+      await container.cache.stream?.stop();
       await container.cache.writer.close();
       container.metrics.close();
     },

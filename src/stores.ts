@@ -43,13 +43,16 @@ export async function openStores(config: Config, logger: Logger): Promise<OpenSt
     const { applied } = await migrate(databaseUrl);
     if (applied.length) logger.info({ applied }, "migrations applied");
     const dynamo = createDynamo({ endpoint: dynamoEndpoint, region: config.awsRegion });
-    stops.push(async () => dynamo.raw.destroy());
+    stops.push(async () => {
+      dynamo.raw.destroy();
+      dynamo.streams.destroy();
+    });
     const created = await ensureTables(dynamo.raw, config.tablePrefix);
     if (created.length) logger.info({ created }, "DynamoDB tables created");
 
     const prisma = createPrisma(databaseUrl);
     stops.push(() => prisma.$disconnect());
-    return { stores: { prisma, dynamo, tables: tableNames(config.tablePrefix) }, databaseUrl, dynamoEndpoint, close };
+    return { stores: { prisma, dynamo, tables: tableNames(config.tablePrefix), databaseUrl }, databaseUrl, dynamoEndpoint, close };
   } catch (error) {
     await close();
     throw error;

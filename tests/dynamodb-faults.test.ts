@@ -1,12 +1,13 @@
 // DynamoDB throttling and 5xx answers, injected on the server's real client:
 // retried with backoff inside a bounded time, then SERVICE_UNAVAILABLE with
 // nothing stored.
-import { ScanCommand } from "@aws-sdk/lib-dynamodb";
+import { QueryCommand, ScanCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { BoundedRetryStrategy, DEFAULT_RETRY_POLICY } from "../src/infra/dynamodb/retry";
 import { StoreCallCounter } from "../src/infra/store-calls";
-import { CreateVmDocument } from "./generated/graphql";
-import { buildVmInput, createUserWithToken } from "./support/factories";
+import { AppendJobLogsDocument, CreateVmDocument, SendCommandForJobDocument } from "./generated/graphql";
+import { dynamoCount, cacheCount } from "./support/counts";
+import { buildVmInput, createUserWithToken, createVm, sendCommand } from "./support/factories";
 import { injectDynamoFault, type DynamoFault, type DynamoFaultHandle } from "./support/faults";
 import { startTestServer, type TestServer } from "./support/test-server";
 
@@ -96,6 +97,46 @@ describe("a fault that outlasts the retries", () => {
     const again = await t.gql(CreateVmDocument, { input: buildVmInput({ id: "vm-once" }) }, { token: dev });
     expect(again.errors?.[0]?.extensions?.code).toBe("CONFLICT");
     expect(fault.passed).toBe(1);
+  });
+});
+
+describe("a permanent fault leaves nothing half-written in the cache", () => {
+  it("sendCommand: SERVICE_UNAVAILABLE, no command or job in DynamoDB, no job row in the cache", async () => {
+    const vm = await createVm(t, dev);
+    await t.server.container.cache.writer.idle();
+    const before = { commands: await dynamoCount(t, "commands"), jobs: await dynamoCount(t, "jobs"), cached: await cacheCount(t, "jobs") };
+    fault = injectDynamoFault(t.stores.dynamo.raw, { operation: "TransactWriteItems", fault: "internal-error", times: Infinity });
+    const sent = await t.gql(SendCommandForJobDocument, { input: { vmId: vm.id, command: "make deploy" } }, { token: dev });
+    expect(sent.errors?.[0]?.extensions?.code).toBe("SERVICE_UNAVAILABLE");
+    expect(fault.injected).toBeGreaterThan(1);
+    fault.remove();
+    fault = undefined;
+    await t.server.container.cache.writer.idle();
+    expect({ commands: await dynamoCount(t, "commands"), jobs: await dynamoCount(t, "jobs"), cached: await cacheCount(t, "jobs") }).toEqual(before);
+  });
+
+  it("appendJobLogs failing after its first chunk: the cache holds exactly the lines DynamoDB accepted", async () => {
+    const vm = await createVm(t, dev);
+    const { job } = await sendCommand(t, dev, vm.id);
+    // 60 lines are three BatchWriteItem chunks of 25: the first is stored, the second fails for good.
+    fault = injectDynamoFault(t.stores.dynamo.raw, { operation: "BatchWriteItem", fault: "internal-error", times: Infinity, after: 1 });
+    const lines = Array.from({ length: 60 }, (_, i) => ({ stream: "STDOUT" as const, data: `line ${i}` }));
+    const appended = await t.gql(AppendJobLogsDocument, { jobId: job.id, lines }, { token: dev });
+    expect(appended.errors?.[0]?.extensions?.code).toBe("SERVICE_UNAVAILABLE");
+    expect(fault.passed).toBe(1);
+    fault.remove();
+    fault = undefined;
+    await t.server.container.cache.writer.idle();
+
+    const stored = await t.stores.dynamo.doc.send(
+      new QueryCommand({ TableName: t.stores.tables.logs, KeyConditionExpression: "jobId = :j", ExpressionAttributeValues: { ":j": job.id }, ConsistentRead: true }),
+    );
+    const inDynamo = (stored.Items ?? []).map((item) => `${item.ts}|${item.data}`);
+    expect(inDynamo).toHaveLength(25);
+    expect(inDynamo.map((l) => l.split("|")[1])).toEqual(lines.slice(0, 25).map((l) => l.data));
+    const cached = await t.stores.prisma.$queryRaw<Array<{ k: string }>>`
+      SELECT to_char(ts AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') || '|' || data AS k FROM job_logs WHERE job_id = ${job.id}::uuid ORDER BY ts`;
+    expect(cached.map((r) => r.k)).toEqual(inDynamo);
   });
 });
 

@@ -8,6 +8,7 @@ import type { Job } from "../jobs/job.model";
 import type { LogLineRepository } from "../logs/log-line.repository";
 import type { LogLine } from "../logs/log-line.model";
 import type { CacheWriter } from "./cache-writer";
+import { noopCacheMetrics, type CacheMetrics } from "./cache.metrics";
 
 const PAGE = 1_000;
 
@@ -18,6 +19,7 @@ export class CacheBackfill {
     private readonly logs: LogLineRepository,
     private readonly writer: CacheWriter,
     private readonly logger: Logger,
+    private readonly metrics: CacheMetrics = noopCacheMetrics,
     private readonly maxLines = 20_000,
   ) {}
 
@@ -47,5 +49,7 @@ export class CacheBackfill {
     // Queued before endBackfill runs, so readers never see the job row without its lines.
     if (lines.length) this.writer.enqueueLines(job, lines);
     else this.writer.enqueueJobs([job]);
+    this.metrics.backfilled("jobs", 1);
+    this.metrics.backfilled("job_logs", lines.length);
   }
 }

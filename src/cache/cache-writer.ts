@@ -35,7 +35,8 @@ export const DEFAULT_CACHE_WRITER_OPTIONS: CacheWriterOptions = {
 
 export interface CacheWriterEvents {
   flushed: [{ jobs: number; lines: number }];
-  failed: [{ error: unknown; attempt: number }];
+  /** A flush Postgres could not take (unreachable): its rows went back to the queue. */
+  failed: [{ error: unknown; attempt: number; jobs: number; lines: number }];
   dropped: [{ jobs: number; lines: number }];
 }
 
@@ -231,7 +232,7 @@ export class CacheWriter extends EventEmitter<CacheWriterEvents> {
       this.requeue(this.inflight);
       this.inflight = emptyBatch();
       this.logger.warn({ err: error, attempt: this.attempt, pending: this.stats() }, "cache write failed; will retry");
-      this.emit("failed", { error, attempt: this.attempt });
+      this.emit("failed", { error, attempt: this.attempt, jobs: jobs.length, lines: lines.length });
     }
   }
 

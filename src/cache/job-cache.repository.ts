@@ -105,6 +105,14 @@ export class JobCacheRepository {
     return rows[0] ? toJob(rows[0]) : null;
   }
 
+  /** The cached rows among these ids (one query). */
+  async getJobs(ids: readonly string[]): Promise<Map<string, Job>> {
+    if (ids.length === 0) return new Map();
+    const rows = await this.prisma.$queryRaw<JobRow[]>`
+      SELECT ${JOB_COLUMNS} FROM jobs j WHERE j.id IN (${Prisma.join(ids.map((id) => Prisma.sql`${id}::uuid`))})`;
+    return new Map(rows.map((row) => [row.id, toJob(row)]));
+  }
+
   /**
    * The newest `limit` jobs of each VM, in ONE query (a window function over
    * the VMs of a page), each VM from its own lower bound.

@@ -45,6 +45,11 @@ const envSchema = z
         })
         .optional(),
     ),
+    CACHE_STREAM: z.preprocess(emptyAsUnset, z.enum(["on", "off"], { error: 'must be "on" or "off"' }).default("on")),
+    CACHE_STREAM_MAX_LAG_MS: z.preprocess(
+      emptyAsUnset,
+      z.coerce.number().int().min(0, "must be a number of milliseconds >= 0").default(5_000),
+    ),
     DATA_DIR: z.preprocess(emptyAsUnset, z.string().default(".data")),
     LOG_LEVEL: z.preprocess(
       emptyAsUnset,
@@ -80,6 +85,14 @@ export interface Config {
   cacheTtlDays: number;
   /** Unset: the server never purges the cache itself (run `make purge-cache` from cron). */
   purgeSchedule: PurgeSchedule | undefined;
+  /**
+   * The durable catch-up: replay the jobs/logs DynamoDB Streams into the cache
+   * (src/cache/cache-stream.ts). Off: only this process's own writes reach the
+   * cache (tests that do not exercise it; never with several instances).
+   */
+  cacheStream: boolean;
+  /** With the stream on, the cache answers reads only while the catch-up is at most this far behind. */
+  cacheStreamMaxLagMs: number;
   dataDir: string;
   logLevel: ParsedEnv["LOG_LEVEL"];
 }
@@ -111,6 +124,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     admin: e.ADMIN_EMAIL && e.ADMIN_PASSWORD ? { email: e.ADMIN_EMAIL, password: e.ADMIN_PASSWORD } : undefined,
     cacheTtlDays: e.CACHE_TTL_DAYS,
     purgeSchedule: e.PURGE_CRON,
+    cacheStream: e.CACHE_STREAM === "on",
+    cacheStreamMaxLagMs: e.CACHE_STREAM_MAX_LAG_MS,
     dataDir: e.DATA_DIR,
     logLevel: e.LOG_LEVEL,
   };

@@ -1,11 +1,10 @@
 import { z } from "zod";
 import { authorize, type Actor } from "../auth/permissions";
 import type { CacheBackfill } from "../cache/cache-backfill";
-import { cacheHorizon, tryCache } from "../cache/cache-policy";
+import { cacheHorizon, type CacheReads } from "../cache/cache-policy";
 import type { CacheWriter } from "../cache/cache-writer";
 import type { JobCacheRepository } from "../cache/job-cache.repository";
 import type { TimeKey } from "../infra/dynamodb/newest-first";
-import type { Logger } from "../infra/logger";
 import { conflict, notFound } from "../shared/errors";
 import { decodeCursor, encodeCursor, pageSize, toPage, type Page } from "../shared/pagination";
 import { parseInput } from "../shared/validation";
@@ -41,7 +40,7 @@ export class JobService {
     private readonly cache: JobCacheRepository,
     private readonly writer: CacheWriter,
     private readonly backfill: CacheBackfill,
-    private readonly logger: Logger,
+    private readonly reads: CacheReads,
     private readonly cacheTtlDays: number,
   ) {}
 
@@ -53,7 +52,7 @@ export class JobService {
     // What this process wrote last is newer than the cache until the writer flushes it.
     const pending = this.writer.pendingJob(jobId);
     if (pending) return pending;
-    const cached = await tryCache(this.logger, "job", () => this.cache.getJob(jobId));
+    const cached = await this.reads.read("jobs", "job", () => this.cache.getJob(jobId));
     if (cached) return cached;
     const job = await this.jobs.get(jobId);
     if (job) this.backfill.job(job);
@@ -79,9 +78,10 @@ export class JobService {
     const horizon = cacheHorizon(this.cacheTtlDays);
     const horizonKey = beforeTime(horizon);
     const trusted = this.writer.isComplete() && !this.writer.hasPendingJobs(matches);
+    if (!trusted) this.reads.skipped("jobs");
     if (trusted && (!before || before.at >= horizonKey.at)) {
       const cacheFrom = from && from > horizon ? from : horizon;
-      const cached = await tryCache(this.logger, "jobs", () => this.cache.listJobs({ vmId, status, from: cacheFrom, before, limit }));
+      const cached = await this.reads.read("jobs", "jobs", () => this.cache.listJobs({ vmId, status, from: cacheFrom, before, limit }), () => true);
       if (cached) {
         if (cached.length >= limit || (from && from >= horizon)) return toPage(cached, size, jobCursor);
         const older = await this.jobs.list({ vmId, status, startedFrom: from, before: horizonKey, limit: limit - cached.length });
@@ -112,13 +112,18 @@ export class JobService {
       (vm) => afterInCache && this.writer.isComplete() && !this.writer.hasPendingJobs((job) => job.vmId === vm.id),
     );
     const cached = cacheable.length
-      ? await tryCache(this.logger, "jobs of vms", () =>
-          this.cache.jobsForVms(
-            cacheable.map((vm) => ({ vmId: vm.id, from: vm.createdAt > horizon ? vm.createdAt : horizon })),
-            { status, before: after, limit },
-          ),
+      ? await this.reads.read(
+          "jobs",
+          "jobs of vms",
+          () =>
+            this.cache.jobsForVms(
+              cacheable.map((vm) => ({ vmId: vm.id, from: vm.createdAt > horizon ? vm.createdAt : horizon })),
+              { status, before: after, limit },
+            ),
+          () => true,
         )
       : undefined;
+    if (cacheable.length < vms.length) this.reads.skipped("jobs");
 
     return Promise.all(
       vms.map(async (vm) => {

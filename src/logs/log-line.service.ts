@@ -1,9 +1,8 @@
 import { authorize, type Actor } from "../auth/permissions";
 import type { CacheBackfill } from "../cache/cache-backfill";
-import { cacheHorizon, tryCache } from "../cache/cache-policy";
+import { cacheHorizon, type CacheReads } from "../cache/cache-policy";
 import type { CacheWriter } from "../cache/cache-writer";
 import type { JobCacheRepository } from "../cache/job-cache.repository";
-import type { Logger } from "../infra/logger";
 import type { JobRepository } from "../jobs/job.repository";
 import { notFound } from "../shared/errors";
 import { fromMicros, nowLogTimestamp, toMicros } from "../shared/log-timestamp";
@@ -39,7 +38,7 @@ export class LogLineService {
     private readonly cache: JobCacheRepository,
     private readonly writer: CacheWriter,
     private readonly backfill: CacheBackfill,
-    private readonly logger: Logger,
+    private readonly reads: CacheReads,
     private readonly cacheTtlDays: number,
   ) {}
 
@@ -53,9 +52,10 @@ export class LogLineService {
     const page = (lines: LogLine[]) => toPage(lines, size, (line) => encodeCursor(CURSOR_KIND, { ts: line.ts }));
 
     const incomplete = this.writer.logsIncomplete(q.jobId);
-    if (!incomplete) {
-      const cached = await tryCache(this.logger, "logs", () => this.cache.logs(q));
+    if (incomplete) this.reads.skipped("job_logs");
+    else {
       const horizon = cacheHorizon(this.cacheTtlDays);
+      const cached = await this.reads.read("job_logs", "logs", () => this.cache.logs(q), (c) => !!c?.jobStartedAt && c.jobStartedAt >= horizon);
       if (cached?.jobStartedAt && cached.jobStartedAt >= horizon) return page(cached.lines);
       if (cached === null) {
         // A miss: serve DynamoDB, and backfill the job with all its lines.

@@ -27,12 +27,13 @@ export interface DynamoFaultHandle {
 let sequence = 0;
 
 /**
- * The first `times` requests of `operation` (e.g. "PutItem") fail with `fault`
- * (Infinity: all of them); later ones pass. Counts requests, so SDK retries count.
+ * After the first `after` requests of `operation` (e.g. "PutItem"; default 0)
+ * pass, the next `times` fail with `fault` (Infinity: all of them); later ones
+ * pass. Counts requests, so SDK retries count.
  */
 export function injectDynamoFault(
   raw: DynamoDBClient,
-  options: { operation: string; fault: DynamoFault; times: number },
+  options: { operation: string; fault: DynamoFault; times: number; after?: number },
 ): DynamoFaultHandle {
   const name = `faultInjection${++sequence}`;
   const answer = ANSWERS[options.fault];
@@ -40,6 +41,10 @@ export function injectDynamoFault(
   raw.middlewareStack.add(
     (next, context) => async (args) => {
       if (context.commandName !== `${options.operation}Command`) return next(args);
+      if (state.passed < (options.after ?? 0) && state.injected === 0) {
+        state.passed++;
+        return next(args);
+      }
       if (state.injected >= options.times) {
         state.passed++;
         return next(args);

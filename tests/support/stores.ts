@@ -54,15 +54,17 @@ export async function createTestStores(options: TestStoreOptions = {}): Promise<
   const tablePrefix = `t${randomBytes(5).toString("hex")}_`;
   const dynamo = createDynamo({ endpoint: dynamoEndpoint });
   await ensureTables(dynamo.raw, tablePrefix);
-  const prisma = createPrisma(options.prismaUrl ? options.prismaUrl(database.url) : database.url);
+  const prismaUrl = options.prismaUrl ? options.prismaUrl(database.url) : database.url;
+  const prisma = createPrisma(prismaUrl);
   return {
-    stores: { prisma, dynamo, tables: tableNames(tablePrefix) },
+    stores: { prisma, dynamo, tables: tableNames(tablePrefix), databaseUrl: prismaUrl },
     databaseUrl: database.url,
     dynamoEndpoint,
     tablePrefix,
     close: async () => {
       await prisma.$disconnect();
       dynamo.raw.destroy();
+      dynamo.streams.destroy();
       await database.drop();
     },
   };

@@ -35,6 +35,9 @@ export async function startTestServer(env: Record<string, string> = {}, storeOpt
     DYNAMODB_ENDPOINT: testStores.dynamoEndpoint,
     DYNAMODB_TABLE_PREFIX: testStores.tablePrefix,
     JWT_SECRET: "test-secret-test-secret-test-secret!",
+    // The stream catch-up polls DynamoDB Local all the time and makes cache
+    // reads wait for it: on only in the files that test it.
+    CACHE_STREAM: "off",
     ...env,
   });
   const server = await startServer(config, createLogger(config.logLevel), testStores.stores);

@@ -1,4 +1,5 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { DynamoDBStreamsClient } from "@aws-sdk/client-dynamodb-streams";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { mapDynamoErrors } from "./errors";
 import { BoundedRetryStrategy, DEFAULT_RETRY_POLICY, type RetryPolicy } from "./retry";
@@ -13,6 +14,8 @@ export interface DynamoConnection {
 export interface Dynamo {
   raw: DynamoDBClient;
   doc: DynamoDBDocumentClient;
+  /** DynamoDB Streams of the same account and endpoint (the cache's catch-up reads it). */
+  streams: DynamoDBStreamsClient;
 }
 
 /** Connecting is local or in-region: a second is plenty, and a dead endpoint must not hold a request. */
@@ -20,15 +23,19 @@ const CONNECTION_TIMEOUT_MS = 1_000;
 
 export function createDynamo({ endpoint, region, retry }: DynamoConnection): Dynamo {
   const policy: RetryPolicy = { ...DEFAULT_RETRY_POLICY, ...retry };
-  const raw = new DynamoDBClient({
+  const connection = {
     region: region ?? "local",
     ...(endpoint
       ? {
+          // DynamoDB Local serves Streams on the same endpoint; real AWS has its own (the SDK's default).
           endpoint,
           // DynamoDB Local accepts any credentials; real AWS uses the SDK's default chain.
           credentials: { accessKeyId: "local", secretAccessKey: "local" },
         }
       : {}),
+  };
+  const raw = new DynamoDBClient({
+    ...connection,
     // Throttling, timeouts and 5xx answers are retried with jittered backoff
     // inside a total time bound (retry.ts); what still fails becomes
     // SERVICE_UNAVAILABLE (errors.ts).
@@ -45,5 +52,11 @@ export function createDynamo({ endpoint, region, retry }: DynamoConnection): Dyn
   const doc = DynamoDBDocumentClient.from(raw, {
     marshallOptions: { removeUndefinedValues: true, convertEmptyValues: false },
   });
-  return { raw, doc };
+  const streams = new DynamoDBStreamsClient({
+    ...connection,
+    maxAttempts: policy.maxAttempts,
+    retryStrategy: new BoundedRetryStrategy(policy),
+    requestHandler: { connectionTimeout: CONNECTION_TIMEOUT_MS, requestTimeout: policy.attemptTimeoutMs, throwOnRequestTimeout: true },
+  });
+  return { raw, doc, streams };
 }

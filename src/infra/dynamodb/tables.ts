@@ -20,6 +20,14 @@ export function tableNames(prefix: string): TableNames {
 
 type TableDefinition = Omit<CreateTableCommandInput, "TableName">;
 
+/**
+ * Jobs and logs publish every write to a DynamoDB Stream (the item as written):
+ * the cache's durable catch-up (src/cache/cache-stream.ts) replays it into
+ * PostgreSQL, whichever instance wrote and even if it died before its own
+ * cache write.
+ */
+const NEW_IMAGE_STREAM = { StreamEnabled: true, StreamViewType: "NEW_IMAGE" as const };
+
 const S = "S" as const;
 const allProjected = { ProjectionType: "ALL" as const };
 
@@ -110,6 +118,7 @@ export const TABLE_DEFINITIONS: Record<TableKey, TableDefinition> = {
         Projection: allProjected,
       },
     ],
+    StreamSpecification: NEW_IMAGE_STREAM,
   },
   logs: {
     AttributeDefinitions: [
@@ -120,6 +129,7 @@ export const TABLE_DEFINITIONS: Record<TableKey, TableDefinition> = {
       { AttributeName: "jobId", KeyType: "HASH" },
       { AttributeName: "ts", KeyType: "RANGE" },
     ],
+    StreamSpecification: NEW_IMAGE_STREAM,
   },
 };
 
@@ -132,6 +142,7 @@ export async function ensureTables(client: DynamoDBClient, prefix: string): Prom
       const TableName = names[key];
       if (await tableExists(client, TableName)) {
         await addMissingIndexes(client, TableName, TABLE_DEFINITIONS[key]);
+        await enableMissingStream(client, TableName, TABLE_DEFINITIONS[key]);
         return;
       }
       try {
@@ -171,6 +182,21 @@ async function addMissingIndexes(client: DynamoDBClient, TableName: string, defi
       await new Promise((r) => setTimeout(r, 1_000));
     }
   }
+}
+
+/** Tables created before their stream was defined get it here (after any index build: one update at a time). */
+async function enableMissingStream(client: DynamoDBClient, TableName: string, definition: TableDefinition): Promise<void> {
+  const wanted = definition.StreamSpecification;
+  if (!wanted?.StreamEnabled) return;
+  const { Table } = await client.send(new DescribeTableCommand({ TableName }));
+  if (Table?.StreamSpecification?.StreamEnabled) return;
+  try {
+    await client.send(new UpdateTableCommand({ TableName, StreamSpecification: wanted }));
+  } catch (error) {
+    // Another process enabled it between our check and our call.
+    if (!(error instanceof ResourceInUseException) && !(error instanceof Error && /already has an enabled stream/i.test(error.message))) throw error;
+  }
+  await waitUntilTableExists({ client, maxWaitTime: 120, minDelay: 1, maxDelay: 2 }, { TableName });
 }
 
 async function tableExists(client: DynamoDBClient, TableName: string): Promise<boolean> {
