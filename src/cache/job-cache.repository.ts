@@ -147,18 +147,26 @@ export class JobCacheRepository {
   }
 
   /**
-   * A page of one job's lines, oldest first, in ONE query that also says
-   * whether the job itself is cached (null when it is not).
+   * A page of lines of each job, oldest first, in ONE query (a LATERAL page per
+   * job, so the limit holds per job). The map has an entry only for jobs that
+   * are cached; a cached job without lines has an empty page.
    */
-  async logs(q: { jobId: string; after?: string; since?: string; stream?: LogStream; limit: number }): Promise<CachedLogs | null> {
+  async logsForJobs(
+    jobIds: readonly string[],
+    q: { after?: string; since?: string; stream?: LogStream; limit: number },
+  ): Promise<Map<string, CachedLogs>> {
+    const result = new Map<string, CachedLogs>();
+    if (jobIds.length === 0) return result;
     const conditions = [Prisma.sql`l.job_id = j.id`];
     if (q.after) conditions.push(Prisma.sql`l.ts > ${q.after}::timestamptz`);
     if (q.since) conditions.push(Prisma.sql`l.ts >= ${q.since}::timestamptz`);
     if (q.stream) conditions.push(Prisma.sql`l.stream = ${q.stream}`);
+    // Rows come back job by job, each job's lines in ts order (the LATERAL's
+    // ORDER BY, kept by the nested loop); the ORDER BY below makes that a rule.
     const rows = await this.prisma.$queryRaw<
-      Array<{ job_started_at: Date | null; ts: string | null; stream: string | null; data: string | null }>
+      Array<{ job_id: string; job_started_at: Date | null; ts: string | null; stream: LogStream | null; data: string | null }>
     >`
-      SELECT j.started_at AS job_started_at, page.ts, page.stream, page.data
+      SELECT j.id::text AS job_id, j.started_at AS job_started_at, page.ts, page.stream, page.data
       FROM jobs j
       LEFT JOIN LATERAL (
         SELECT ${TS_TEXT} AS ts, l.stream, l.data FROM job_logs l
@@ -166,13 +174,13 @@ export class JobCacheRepository {
         ORDER BY l.ts
         LIMIT ${q.limit}
       ) page ON true
-      WHERE j.id = ${q.jobId}::uuid`;
-    if (rows.length === 0) return null;
-    return {
-      jobStartedAt: rows[0]!.job_started_at,
-      lines: rows
-        .filter((r) => r.ts !== null)
-        .map((r) => ({ jobId: q.jobId, ts: r.ts!, stream: r.stream as LogStream, data: r.data! })),
-    };
+      WHERE j.id = ANY(${jobIds as string[]}::uuid[])
+      ORDER BY j.id, page.ts`;
+    for (const row of rows) {
+      let cached = result.get(row.job_id);
+      if (!cached) result.set(row.job_id, (cached = { jobStartedAt: row.job_started_at, lines: [] }));
+      if (row.ts !== null) cached.lines.push({ jobId: row.job_id, ts: row.ts, stream: row.stream!, data: row.data! });
+    }
+    return result;
   }
 }
