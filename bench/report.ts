@@ -43,7 +43,9 @@ export function formatReport(report: BenchReport): string {
   );
   lines.push(`- Seeding: Postgres ${fmt(report.seed.postgresSeconds, 1)} s, DynamoDB ${fmt(report.seed.dynamoSeconds, 1)} s (in parallel); whole run ${fmt(report.totalSeconds, 0)} s.`);
   lines.push(
-    `- Load: autocannon in its own process, ${c.connections} connections, ${c.warmupSeconds} s warm-up (discarded) then ${c.durationSeconds} s measured, per scenario and server. ` +
+    `- Load: autocannon in its own process, ${c.connections} connections, ${c.warmupSeconds} s warm-up (discarded) then ${c.durationSeconds} s measured, per scenario and server` +
+      (c.repeat > 1 ? `, ${c.repeat} rounds taking turns between the servers (each row is its median round; every round's req/s in the last column)` : "") +
+      `. ` +
       `Store calls per request: ${c.probeRequests} sequential requests, counters read before and after.`,
   );
   lines.push(`- Versions: ${Object.entries(report.versions).map(([k, v]) => `${k} ${v}`).join(", ")}`);
@@ -72,7 +74,7 @@ export function formatReport(report: BenchReport): string {
     const l = r.load;
     const failedCount = l ? l.non2xx + l.errors + l.timeouts + l.mismatches : undefined;
     lines.push(
-      `| ${name} | ${TARGET_NAMES[r.target]} | ${fmt(l?.rps)} | ${fmt(l?.p50)} | ${fmt(l?.p99)} | ${fmt(l?.requests)} | ${r.failed && !l ? "FAILED" : fmt(failedCount)} | ${fmt(r.rssMb)} | ${formatCalls(r.storeCalls)} |`,
+      `| ${name} | ${TARGET_NAMES[r.target]} | ${fmt(l?.rps)} | ${fmt(l?.p50)} | ${fmt(l?.p99)} | ${fmt(l?.requests)} | ${r.failed && !l ? "FAILED" : fmt(failedCount)} | ${fmt(r.rssMb)} | ${formatCalls(r.storeCalls)}${r.roundsRps ? `; rounds ${r.roundsRps.join(" / ")} req/s` : ""} |`,
     );
   }
   const failures = report.results.filter((r) => r.failed);

@@ -147,8 +147,8 @@ export class JobCacheRepository {
   }
 
   /**
-   * A page of lines of each job, oldest first, in ONE query (a LATERAL page per
-   * job, so the limit holds per job). The map has an entry only for jobs that
+   * A page of lines of each job, oldest first, in ONE query (a subquery per
+   * job on job_logs' (job_id, ts) key, so the limit holds per job). The map has an entry only for jobs that
    * are cached; a cached job without lines has an empty page.
    */
   async logsForJobs(
@@ -161,25 +161,23 @@ export class JobCacheRepository {
     if (q.after) conditions.push(Prisma.sql`l.ts > ${q.after}::timestamptz`);
     if (q.since) conditions.push(Prisma.sql`l.ts >= ${q.since}::timestamptz`);
     if (q.stream) conditions.push(Prisma.sql`l.stream = ${q.stream}`);
-    // Rows come back job by job, each job's lines in ts order (the LATERAL's
-    // ORDER BY, kept by the nested loop); the ORDER BY below makes that a rule.
-    const rows = await this.prisma.$queryRaw<
-      Array<{ job_id: string; job_started_at: Date | null; ts: string | null; stream: LogStream | null; data: string | null }>
-    >`
-      SELECT j.id::text AS job_id, j.started_at AS job_started_at, page.ts, page.stream, page.data
+    // One row per job, its page of lines as one JSON array of [ts, stream, data]:
+    // parsing one string beats the driver and Prisma building an object per line.
+    const rows = await this.prisma.$queryRaw<Array<{ job_id: string; job_started_at: Date | null; lines: string }>>`
+      SELECT j.id::text AS job_id, j.started_at AS job_started_at,
+             (SELECT coalesce(json_agg(json_build_array(page.ts, page.stream, page.data) ORDER BY page.at), '[]')::text
+              FROM (
+                SELECT l.ts AS at, ${TS_TEXT} AS ts, l.stream, l.data FROM job_logs l
+                WHERE ${Prisma.join(conditions, " AND ")}
+                ORDER BY l.ts
+                LIMIT ${q.limit}
+              ) page) AS lines
       FROM jobs j
-      LEFT JOIN LATERAL (
-        SELECT ${TS_TEXT} AS ts, l.stream, l.data FROM job_logs l
-        WHERE ${Prisma.join(conditions, " AND ")}
-        ORDER BY l.ts
-        LIMIT ${q.limit}
-      ) page ON true
-      WHERE j.id = ANY(${jobIds as string[]}::uuid[])
-      ORDER BY j.id, page.ts`;
+      WHERE j.id = ANY(${jobIds as string[]}::uuid[])`;
     for (const row of rows) {
-      let cached = result.get(row.job_id);
-      if (!cached) result.set(row.job_id, (cached = { jobStartedAt: row.job_started_at, lines: [] }));
-      if (row.ts !== null) cached.lines.push({ jobId: row.job_id, ts: row.ts, stream: row.stream!, data: row.data! });
+      const jobId = row.job_id;
+      const lines = (JSON.parse(row.lines) as Array<[string, LogStream, string]>).map(([ts, stream, data]) => ({ jobId, ts, stream, data }));
+      result.set(jobId, { jobStartedAt: row.job_started_at, lines });
     }
     return result;
   }
