@@ -314,12 +314,20 @@ async function waitForHttp(url: string, child: ChildProcess, output: () => strin
   }
 }
 
-/** Our server as `npm start` runs it (src/main.ts), in production mode, on the bench stores. */
+/** The Node flags of package.json's start script (`node <flags> --import tsx src/main.ts`), so the API runs as it does in production. */
+export function startScriptNodeFlags(): string[] {
+  const { scripts } = JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> };
+  const words = (scripts.start ?? "").trim().split(/\s+/);
+  if (words[0] !== "node" || !words.includes("src/main.ts")) return [];
+  return words.slice(1, words.indexOf("--import") === -1 ? words.indexOf("src/main.ts") : words.indexOf("--import"));
+}
+
+/** Our server as `npm start` runs it (src/main.ts, with its Node flags), in production mode, on the bench stores. */
 async function startApi(env: Record<string, string>): Promise<Child> {
   const port = await findFreePort();
   // BENCH_PROFILE=1: a V8 CPU profile of the API per run, written when it stops (bench/profiles/).
   const profile = process.env.BENCH_PROFILE === "1" ? ["--cpu-prof", "--cpu-prof-dir", path.join(ROOT, "bench", "profiles")] : [];
-  const { child, output } = spawnChild(process.execPath, [...profile, ...TSX, "src/main.ts"], {
+  const { child, output } = spawnChild(process.execPath, [...startScriptNodeFlags(), ...profile, ...TSX, "src/main.ts"], {
     ...env,
     NODE_ENV: "production",
     PORT: String(port),
