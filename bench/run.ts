@@ -197,6 +197,7 @@ export async function runBench(options: RunOptions): Promise<BenchReport> {
               warmupSeconds: config.warmupSeconds,
               durationSeconds: config.durationSeconds,
               graphql: result.target !== "raw",
+              serverPid: server.process.pid,
             });
             run.loads.push(load);
             result.load = median(run.loads);
@@ -205,7 +206,8 @@ export async function runBench(options: RunOptions): Promise<BenchReport> {
             const bad = load.non2xx + load.errors + load.timeouts + load.mismatches;
             if (bad > 0) result.failed = `${bad} of ${load.requests} requests failed (non-2xx ${load.non2xx}, errors ${load.errors}, timeouts ${load.timeouts}, GraphQL errors ${load.mismatches})`;
             const of = config.repeat > 1 ? ` (round ${round}/${config.repeat})` : "";
-            log(`bench: ${scenario.id} ${result.target}${of}: ${load.rps.toFixed(0)} req/s, p50 ${load.p50} ms, p99 ${load.p99} ms${result.failed ? `; ${result.failed}` : ""}`);
+            const cpu = load.cpuMsPerRequest === null ? "" : `, server CPU ${load.cpuMsPerRequest} ms/request`;
+            log(`bench: ${scenario.id} ${result.target}${of}: ${load.rps.toFixed(0)} req/s, p50 ${load.p50} ms, p99 ${load.p99} ms${cpu}${result.failed ? `; ${result.failed}` : ""}`);
           } catch (error) {
             result.failed = (error as Error).message;
             log(`bench: ${scenario.id} ${result.target}: FAILED: ${result.failed}`);
