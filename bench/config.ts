@@ -20,6 +20,8 @@ export interface BenchConfig {
   durationSeconds: number;
   /** Sequential requests whose store-call delta gives "store calls per request". */
   probeRequests: number;
+  /** Load rounds per scenario and server (BENCH_REPEAT); each reports its median round. */
+  repeat: number;
 }
 
 export const ENVIRONMENTS = ["production", "staging", "development", "qa"];
@@ -45,6 +47,7 @@ export function benchConfig(argv = process.argv, env = process.env): BenchConfig
       warmupSeconds: number("BENCH_WARMUP", 0.3),
       durationSeconds: number("BENCH_DURATION", 0.7),
       probeRequests: 3,
+      repeat: 1,
     };
   }
   return {
@@ -58,5 +61,6 @@ export function benchConfig(argv = process.argv, env = process.env): BenchConfig
     warmupSeconds: number("BENCH_WARMUP", 3),
     durationSeconds: number("BENCH_DURATION", 10),
     probeRequests: 20,
+    repeat: Math.max(1, Math.round(number("BENCH_REPEAT", 1))),
   };
 }

@@ -2,6 +2,7 @@
 // loop with any server: a warm-up run (discarded), then the measured run, at a
 // fixed number of connections for a fixed time. Reads its job from the JSON
 // file named in argv[2]; prints one JSON result line on stdout.
+import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import autocannon from "autocannon";
 import type { RequestVariant } from "./scenarios";
@@ -15,6 +16,8 @@ export interface LoadJob {
   durationSeconds: number;
   /** GraphQL answers 200 with an `errors` member; count those as failures. */
   graphql: boolean;
+  /** The server's process id: its CPU time over the measured run gives cpuMsPerRequest (Linux). */
+  serverPid?: number;
 }
 
 export interface LoadResult {
@@ -29,6 +32,12 @@ export interface LoadResult {
   /** GraphQL responses with errors. */
   mismatches: number;
   seconds: number;
+  /**
+   * The server process's CPU time (user + system) over the measured run, per
+   * request: what a request costs the server whatever else the machine runs,
+   * so steadier than req/s on a shared machine. Null where /proc is missing.
+   */
+  cpuMsPerRequest: number | null;
 }
 
 const job = JSON.parse(readFileSync(process.argv[2]!, "utf8")) as LoadJob;
@@ -58,8 +67,30 @@ function run(durationSeconds: number) {
   });
 }
 
+/** utime + stime of a process, in milliseconds; null off Linux. */
+function cpuMs(pid: number | undefined): number | null {
+  if (!pid) return null;
+  try {
+    // Fields after the parenthesised command name: utime and stime are the 12th and 13th.
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    const ticks = Number(fields[11]) + Number(fields[12]);
+    return (ticks * 1000) / clockTicks();
+  } catch {
+    return null;
+  }
+}
+
+let ticksPerSecond: number | undefined;
+function clockTicks(): number {
+  ticksPerSecond ??= Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100;
+  return ticksPerSecond;
+}
+
 if (job.warmupSeconds > 0) await run(job.warmupSeconds);
+const cpuBefore = cpuMs(job.serverPid);
 const result = await run(job.durationSeconds);
+const cpuAfter = cpuMs(job.serverPid);
 const out: LoadResult = {
   requests: result.requests.total,
   rps: result.requests.average,
@@ -71,5 +102,9 @@ const out: LoadResult = {
   timeouts: result.timeouts,
   mismatches: result.mismatches ?? 0,
   seconds: result.duration,
+  cpuMsPerRequest:
+    cpuBefore !== null && cpuAfter !== null && result.requests.total > 0
+      ? Math.round(((cpuAfter - cpuBefore) / result.requests.total) * 100) / 100
+      : null,
 };
 process.stdout.write(`${JSON.stringify(out)}\n`);

@@ -43,7 +43,9 @@ export function formatReport(report: BenchReport): string {
   );
   lines.push(`- Seeding: Postgres ${fmt(report.seed.postgresSeconds, 1)} s, DynamoDB ${fmt(report.seed.dynamoSeconds, 1)} s (in parallel); whole run ${fmt(report.totalSeconds, 0)} s.`);
   lines.push(
-    `- Load: autocannon in its own process, ${c.connections} connections, ${c.warmupSeconds} s warm-up (discarded) then ${c.durationSeconds} s measured, per scenario and server. ` +
+    `- Load: autocannon in its own process, ${c.connections} connections, ${c.warmupSeconds} s warm-up (discarded) then ${c.durationSeconds} s measured, per scenario and server` +
+      (c.repeat > 1 ? `, ${c.repeat} rounds taking turns between the servers (each row is its median round; every round's req/s in the last column)` : "") +
+      `. ` +
       `Store calls per request: ${c.probeRequests} sequential requests, counters read before and after.`,
   );
   lines.push(`- Versions: ${Object.entries(report.versions).map(([k, v]) => `${k} ${v}`).join(", ")}`);
@@ -61,18 +63,18 @@ export function formatReport(report: BenchReport): string {
 
   lines.push("## Results");
   lines.push("");
-  lines.push("| scenario | server | req/s | p50 ms | p99 ms | requests | failed | RSS at end MB | store calls / request |");
-  lines.push("|---|---|--:|--:|--:|--:|--:|--:|---|");
+  lines.push("| scenario | server | req/s | p50 ms | p99 ms | requests | failed | server CPU ms / request | RSS at end MB | store calls / request |");
+  lines.push("|---|---|--:|--:|--:|--:|--:|--:|--:|---|");
   for (const r of report.results) {
     const name = `${r.scenario}`;
     if (r.skipped) {
-      lines.push(`| ${name} | ${TARGET_NAMES[r.target]} | skipped | | | | | | ${r.skipped} |`);
+      lines.push(`| ${name} | ${TARGET_NAMES[r.target]} | skipped | | | | | | | ${r.skipped} |`);
       continue;
     }
     const l = r.load;
     const failedCount = l ? l.non2xx + l.errors + l.timeouts + l.mismatches : undefined;
     lines.push(
-      `| ${name} | ${TARGET_NAMES[r.target]} | ${fmt(l?.rps)} | ${fmt(l?.p50)} | ${fmt(l?.p99)} | ${fmt(l?.requests)} | ${r.failed && !l ? "FAILED" : fmt(failedCount)} | ${fmt(r.rssMb)} | ${formatCalls(r.storeCalls)} |`,
+      `| ${name} | ${TARGET_NAMES[r.target]} | ${fmt(l?.rps)} | ${fmt(l?.p50)} | ${fmt(l?.p99)} | ${fmt(l?.requests)} | ${r.failed && !l ? "FAILED" : fmt(failedCount)} | ${fmt(l?.cpuMsPerRequest ?? undefined, 2)} | ${fmt(r.rssMb)} | ${formatCalls(r.storeCalls)}${r.roundsRps ? `; rounds ${r.roundsRps.join(" / ")} req/s` : ""} |`,
     );
   }
   const failures = report.results.filter((r) => r.failed);
@@ -85,17 +87,21 @@ export function formatReport(report: BenchReport): string {
 
   lines.push("## Ratios");
   lines.push("");
-  lines.push("Throughput ratio above 1 and p99 ratio below 1 favour our API.");
+  lines.push(
+    "Throughput ratio above 1 and p99 and CPU ratios below 1 favour our API. CPU is the server process's CPU time per request " +
+      "over the measured run: on a machine shared with other work it varies less than req/s.",
+  );
   lines.push("");
-  lines.push("| scenario | API / raw req/s | API / raw p99 | API / PostGraphile req/s | API / PostGraphile p99 |");
-  lines.push("|---|--:|--:|--:|--:|");
+  lines.push("| scenario | API / raw req/s | API / raw p99 | API / raw CPU per request | API / PostGraphile req/s | API / PostGraphile p99 | API / PostGraphile CPU per request |");
+  lines.push("|---|--:|--:|--:|--:|--:|--:|");
   for (const id of [...new Set(report.results.map((r) => r.scenario))]) {
     const api = measured(find(report, id, "api"));
     const raw = measured(find(report, id, "raw"));
     const peer = measured(find(report, id, "peer"));
     const hasPeer = !!find(report, id, "peer");
     lines.push(
-      `| ${id} | ${ratio(api?.rps, raw?.rps)} | ${ratio(api?.p99, raw?.p99)} | ${hasPeer ? ratio(api?.rps, peer?.rps) : ""} | ${hasPeer ? ratio(api?.p99, peer?.p99) : ""} |`,
+      `| ${id} | ${ratio(api?.rps, raw?.rps)} | ${ratio(api?.p99, raw?.p99)} | ${ratio(api?.cpuMsPerRequest ?? undefined, raw?.cpuMsPerRequest ?? undefined)} | ` +
+        `${hasPeer ? ratio(api?.rps, peer?.rps) : ""} | ${hasPeer ? ratio(api?.p99, peer?.p99) : ""} | ${hasPeer ? ratio(api?.cpuMsPerRequest ?? undefined, peer?.cpuMsPerRequest ?? undefined) : ""} |`,
     );
   }
   lines.push("");
@@ -150,11 +156,12 @@ export function formatConsole(report: BenchReport): string {
       r.skipped ? "skipped" : r.failed && !l ? "FAILED" : fmt(l?.rps),
       fmt(l?.p50),
       fmt(l?.p99),
+      fmt(l?.cpuMsPerRequest ?? undefined, 2),
       fmt(r.rssMb),
       formatCalls(r.storeCalls),
     ];
   });
-  const header = ["scenario", "server", "req/s", "p50", "p99", "RSS MB", "store calls/req"];
+  const header = ["scenario", "server", "req/s", "p50", "p99", "CPU ms/req", "RSS MB", "store calls/req"];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
   const line = (cells: string[]) => cells.map((cell, i) => cell.padEnd(widths[i]!)).join("  ");
   return [line(header), ...rows.map(line)].join("\n");

@@ -42,6 +42,8 @@ export interface TargetResult {
   rssMb?: number;
   /** Store calls per request; null: the server exposes no store-call metrics. */
   storeCalls?: StoreCalls | null;
+  /** req/s of each round when BENCH_REPEAT > 1 (load is the median round). */
+  roundsRps?: number[];
   /** Store calls per request of extra probes (S2 at 5 VMs), by label. */
   probes?: Record<string, StoreCalls | null>;
 }
@@ -146,6 +148,7 @@ export async function runBench(options: RunOptions): Promise<BenchReport> {
     const results: TargetResult[] = [];
     for (const scenario of scenarios) {
       const targets: Target[] = scenario.peer ? ["api", "raw", "peer"] : ["api", "raw"];
+      const ready: Array<{ result: TargetResult; server: Child; variants: RequestVariant[]; headers: Record<string, string>; loads: LoadResult[] }> = [];
       for (const target of targets) {
         const result: TargetResult = { scenario: scenario.id, target };
         results.push(result);
@@ -173,22 +176,42 @@ export async function runBench(options: RunOptions): Promise<BenchReport> {
           } else {
             result.storeCalls = null;
           }
-          result.load = await runLoad(tmp, {
-            url: server.url,
-            headers,
-            variants,
-            connections: config.connections,
-            warmupSeconds: config.warmupSeconds,
-            durationSeconds: config.durationSeconds,
-            graphql: target !== "raw",
-          });
-          result.rssMb = readRssMb(server.process.pid);
-          const bad = result.load.non2xx + result.load.errors + result.load.timeouts + result.load.mismatches;
-          if (bad > 0) result.failed = `${bad} of ${result.load.requests} requests failed (non-2xx ${result.load.non2xx}, errors ${result.load.errors}, timeouts ${result.load.timeouts}, GraphQL errors ${result.load.mismatches})`;
-          log(`bench: ${scenario.id} ${target}: ${result.load.rps.toFixed(0)} req/s, p50 ${result.load.p50} ms, p99 ${result.load.p99} ms${result.failed ? `; ${result.failed}` : ""}`);
+          ready.push({ result, server, variants, headers, loads: [] });
         } catch (error) {
           result.failed = (error as Error).message;
           log(`bench: ${scenario.id} ${target}: FAILED: ${result.failed}`);
+        }
+      }
+      // BENCH_REPEAT > 1: the targets take turns, round after round, so a burst
+      // of load from elsewhere on the machine hits them alike; each reports its median round.
+      for (let round = 1; round <= config.repeat; round++) {
+        for (const run of ready) {
+          const { result, server } = run;
+          if (result.failed) continue;
+          try {
+            const load = await runLoad(tmp, {
+              url: server.url,
+              headers: run.headers,
+              variants: run.variants,
+              connections: config.connections,
+              warmupSeconds: config.warmupSeconds,
+              durationSeconds: config.durationSeconds,
+              graphql: result.target !== "raw",
+              serverPid: server.process.pid,
+            });
+            run.loads.push(load);
+            result.load = median(run.loads);
+            if (config.repeat > 1) result.roundsRps = run.loads.map((l) => Math.round(l.rps));
+            result.rssMb = readRssMb(server.process.pid);
+            const bad = load.non2xx + load.errors + load.timeouts + load.mismatches;
+            if (bad > 0) result.failed = `${bad} of ${load.requests} requests failed (non-2xx ${load.non2xx}, errors ${load.errors}, timeouts ${load.timeouts}, GraphQL errors ${load.mismatches})`;
+            const of = config.repeat > 1 ? ` (round ${round}/${config.repeat})` : "";
+            const cpu = load.cpuMsPerRequest === null ? "" : `, server CPU ${load.cpuMsPerRequest} ms/request`;
+            log(`bench: ${scenario.id} ${result.target}${of}: ${load.rps.toFixed(0)} req/s, p50 ${load.p50} ms, p99 ${load.p99} ms${cpu}${result.failed ? `; ${result.failed}` : ""}`);
+          } catch (error) {
+            result.failed = (error as Error).message;
+            log(`bench: ${scenario.id} ${result.target}: FAILED: ${result.failed}`);
+          }
         }
       }
     }
@@ -293,12 +316,20 @@ async function waitForHttp(url: string, child: ChildProcess, output: () => strin
   }
 }
 
-/** Our server as `npm start` runs it (src/main.ts), in production mode, on the bench stores. */
+/** The Node flags of package.json's start script (`node <flags> --import tsx src/main.ts`), so the API runs as it does in production. */
+export function startScriptNodeFlags(): string[] {
+  const { scripts } = JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> };
+  const words = (scripts.start ?? "").trim().split(/\s+/);
+  if (words[0] !== "node" || !words.includes("src/main.ts")) return [];
+  return words.slice(1, words.indexOf("--import") === -1 ? words.indexOf("src/main.ts") : words.indexOf("--import"));
+}
+
+/** Our server as `npm start` runs it (src/main.ts, with its Node flags), in production mode, on the bench stores. */
 async function startApi(env: Record<string, string>): Promise<Child> {
   const port = await findFreePort();
   // BENCH_PROFILE=1: a V8 CPU profile of the API per run, written when it stops (bench/profiles/).
   const profile = process.env.BENCH_PROFILE === "1" ? ["--cpu-prof", "--cpu-prof-dir", path.join(ROOT, "bench", "profiles")] : [];
-  const { child, output } = spawnChild(process.execPath, [...profile, ...TSX, "src/main.ts"], {
+  const { child, output } = spawnChild(process.execPath, [...startScriptNodeFlags(), ...profile, ...TSX, "src/main.ts"], {
     ...env,
     NODE_ENV: "production",
     PORT: String(port),
@@ -366,6 +397,11 @@ function runLoad(tmp: string, job: LoadJob): Promise<LoadResult> {
     if (code !== 0 || !line) throw new Error(`load generator exited with ${code}:\n${output()}`);
     return JSON.parse(line) as LoadResult;
   })();
+}
+
+/** The round with the median throughput (the upper one of an even count). */
+function median(loads: LoadResult[]): LoadResult {
+  return [...loads].sort((a, b) => a.rps - b.rps)[Math.floor(loads.length / 2)]!;
 }
 
 function readRssMb(pid: number | undefined): number | undefined {

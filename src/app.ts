@@ -1,7 +1,12 @@
 // The HTTP application: GraphQL at /graphql, REST under /api, health, metrics, and a JSON 404.
 import { ApolloServer } from "@apollo/server";
 import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
-import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
+import {
+  ApolloServerPluginCacheControlDisabled,
+  ApolloServerPluginInlineTraceDisabled,
+  ApolloServerPluginLandingPageDisabled,
+  ApolloServerPluginUsageReportingDisabled,
+} from "@apollo/server/plugin/disabled";
 import { expressMiddleware } from "@as-integrations/express5";
 import express, { type Express } from "express";
 import type { Server } from "node:http";
@@ -34,7 +39,17 @@ export async function createApp(container: Container, httpServer: Server): Promi
     includeStacktraceInErrorResponses: false,
     // src/main.ts owns shutdown (drain HTTP, flush the cache writer, stop the stores).
     stopOnTerminationSignals: false,
-    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), ApolloServerPluginLandingPageDisabled()],
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer }),
+      ApolloServerPluginLandingPageDisabled(),
+      // Apollo installs these unless told not to. Cache control hooks every
+      // resolved field (a Job with 200 log lines resolves over a thousand) to
+      // compute a Cache-Control header nobody reads: POSTed GraphQL is not
+      // cached by HTTP caches. We report to no Apollo service.
+      ApolloServerPluginCacheControlDisabled(),
+      ApolloServerPluginUsageReportingDisabled(),
+      ApolloServerPluginInlineTraceDisabled(),
+    ],
   });
   await apollo.start();
 

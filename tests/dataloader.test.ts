@@ -3,9 +3,15 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { StoreCallCounter } from "../src/infra/store-calls";
 import { createLoaders } from "../src/graphql/loaders";
-import { VmsWithCommandsDocument, VmsWithJobsDocument } from "./generated/graphql";
+import {
+  AppendJobLogsDocument,
+  JobsWithLogsDocument,
+  VmCommandsWithJobLogsDocument,
+  VmsWithCommandsDocument,
+  VmsWithJobsDocument,
+} from "./generated/graphql";
 import { createUserWithToken, createVm, sendCommand } from "./support/factories";
-import { putVmItem } from "./support/fixtures";
+import { daysAgo, putJobItem, putLogItem, putVmItem } from "./support/fixtures";
 import { startTestServer, type TestServer } from "./support/test-server";
 
 let t: TestServer;
@@ -93,5 +99,93 @@ describe("DataLoader batching", () => {
     expect(vms.slice(0, 250).map((vm) => vm!.id)).toEqual(ids);
     expect(vms[250]).toBeNull();
     expect(calls.count("dynamodb", "BatchGetItem")).toBe(3);
+  });
+});
+
+describe("Job.logs batching", () => {
+  const vmIds = { one: "", ten: "" };
+  const LINES = 3;
+
+  beforeAll(async () => {
+    for (const [key, n] of [["one", 1], ["ten", 10]] as const) {
+      const vm = await createVm(t, devs[0]!, { environment: `logs-${key}` });
+      vmIds[key] = vm.id;
+      for (let k = 0; k < n; k++) {
+        const { job } = await sendCommand(t, devs[0]!, vm.id, `echo ${k}`);
+        const lines = Array.from({ length: LINES }, (_, i) => ({ stream: "STDOUT" as const, data: `${job.id} line ${i}` }));
+        const appended = await t.gql(AppendJobLogsDocument, { jobId: job.id, lines }, { token: devs[0]! });
+        expect(appended.errors).toBeUndefined();
+      }
+    }
+    await t.server.container.cache.writer.idle();
+  }, 60_000);
+
+  const logQueries = () => calls.count("postgres", "SELECT", /FROM job_logs/);
+
+  it("jobs(filter: {vmId}){ logs } is ONE cache query for the page's lines: the same store calls for N = 1 and N = 10", async () => {
+    const counts = async (vmId: string, n: number) => {
+      calls.reset();
+      const result = await t.gql(JobsWithLogsDocument, { filter: { vmId }, first: n, logsFirst: 2 }, { token: viewer });
+      expect(result.errors).toBeUndefined();
+      const jobs = result.data!.jobs.edges.map((e) => e.node);
+      expect(jobs).toHaveLength(n);
+      for (const job of jobs) {
+        // Each job gets its own first two lines, in order, and knows there is a third.
+        expect(job.logs.edges.map((e) => e.node.data)).toEqual([`${job.id} line 0`, `${job.id} line 1`]);
+        expect(job.logs.edges.every((e) => e.node.jobId === job.id)).toBe(true);
+        expect(job.logs.pageInfo.hasNextPage).toBe(true);
+      }
+      return { logQueries: logQueries(), postgres: calls.count("postgres"), dynamodb: calls.count("dynamodb") };
+    };
+    const one = await counts(vmIds.one, 1);
+    const ten = await counts(vmIds.ten, 10);
+    // postgres: the caller (token → actor), the jobs, the lines of all of them.
+    // dynamodb: the list, short of a full page in the cache, looks below the cache horizon once.
+    expect(one).toEqual({ logQueries: 1, postgres: 3, dynamodb: 1 });
+    expect(ten).toEqual(one);
+  });
+
+  it("Command.jobs answers a page of commands together, so their jobs' logs are one cache query for N = 1 and N = 10", async () => {
+    const counts = async (vmId: string, n: number) => {
+      calls.reset();
+      const result = await t.gql(VmCommandsWithJobLogsDocument, { id: vmId, first: n, logsFirst: 2 }, { token: viewer });
+      expect(result.errors).toBeUndefined();
+      const jobs = result.data!.vm!.commands.edges.flatMap((c) => c.node.jobs.edges.map((e) => e.node));
+      expect(jobs).toHaveLength(n);
+      jobs.forEach((job) => expect(job.logs.edges.map((e) => e.node.data)).toEqual([`${job.id} line 0`, `${job.id} line 1`]));
+      return {
+        logQueries: logQueries(),
+        postgres: calls.count("postgres"),
+        jobQueries: calls.count("dynamodb", "Query", new RegExp(t.stores.tables.jobs)),
+      };
+    };
+    expect(await counts(vmIds.one, 1)).toEqual({ logQueries: 1, postgres: 2, jobQueries: 1 });
+    // DynamoDB has no batched query: one byCommandId Query per command.
+    expect(await counts(vmIds.ten, 10)).toEqual({ logQueries: 1, postgres: 2, jobQueries: 10 });
+  });
+
+  it("in one page, jobs the cache may not answer read DynamoDB and the rest still share one cache query", async () => {
+    // A VM older than the cache horizon: one job before it (DynamoDB only), one recent job (cached).
+    const vmId = `vm-mixed-${Date.now()}`;
+    await putVmItem(t, { id: vmId, createdAt: daysAgo(9) });
+    const old = await putJobItem(t, { vmId, startedAt: daysAgo(8) });
+    await putLogItem(t, { jobId: old, ts: "2026-01-01T00:00:00.000001Z", data: "old 0" });
+    await putLogItem(t, { jobId: old, ts: "2026-01-01T00:00:00.000002Z", data: "old 1" });
+    const { job: recent } = await sendCommand(t, devs[0]!, vmId, "echo recent");
+    await t.gql(AppendJobLogsDocument, { jobId: recent.id, lines: [{ stream: "STDOUT", data: "recent 0" }] }, { token: devs[0]! });
+    await t.server.container.cache.writer.idle();
+
+    calls.reset();
+    const result = await t.gql(JobsWithLogsDocument, { filter: { vmId }, first: 10, logsFirst: 5 }, { token: viewer });
+    expect(result.errors).toBeUndefined();
+    const byId = new Map(result.data!.jobs.edges.map((e) => [e.node.id, e.node.logs.edges.map((l) => l.node.data)]));
+    expect(byId).toEqual(
+      new Map([
+        [recent.id, ["recent 0"]],
+        [old, ["old 0", "old 1"]],
+      ]),
+    );
+    expect(logQueries()).toBe(1);
+    expect(calls.count("dynamodb", "Query", new RegExp(t.stores.tables.logs))).toBeGreaterThanOrEqual(1);
   });
 });

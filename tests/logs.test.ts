@@ -106,6 +106,18 @@ describe("appendJobLogs", () => {
     expect(JSON.stringify(fromCache)).toBe(JSON.stringify(fromDynamo));
   });
 
+  it("serves text that needs escaping exactly as sent, from the cache as from DynamoDB", async () => {
+    const job = await newJob();
+    const texts = ['say "hi"', "back\\slash \\u0041", "tab\there\nnew line\r", "\u0001\u001f\u007f", "😀 é ✓ \u2028", '["not", "json"]', "   ", "{}"];
+    expect((await append(job.id, texts.map((data) => ({ stream: "STDERR" as const, data })))).errors).toBeUndefined();
+    await idle();
+    calls.reset();
+    const fromCache = await readAll(job.id);
+    expect(calls.count("dynamodb", "Query", new RegExp(t.stores.tables.logs))).toBe(0);
+    expect(fromCache.map((l) => l.data)).toEqual(texts);
+    expect(JSON.stringify(fromCache)).toBe(JSON.stringify(await dynamoLines(job.id)));
+  });
+
   it("moves a line past lines already stored at its ts", async () => {
     const job = await newJob();
     const ts = "2026-11-26T10:00:00.000000Z";

@@ -155,32 +155,38 @@ export class JobCacheRepository {
   }
 
   /**
-   * A page of one job's lines, oldest first, in ONE query that also says
-   * whether the job itself is cached (null when it is not).
+   * A page of lines of each job, oldest first, in ONE query (a subquery per
+   * job on job_logs' (job_id, ts) key, so the limit holds per job). The map has an entry only for jobs that
+   * are cached; a cached job without lines has an empty page.
    */
-  async logs(q: { jobId: string; after?: string; since?: string; stream?: LogStream; limit: number }): Promise<CachedLogs | null> {
+  async logsForJobs(
+    jobIds: readonly string[],
+    q: { after?: string; since?: string; stream?: LogStream; limit: number },
+  ): Promise<Map<string, CachedLogs>> {
+    const result = new Map<string, CachedLogs>();
+    if (jobIds.length === 0) return result;
     const conditions = [Prisma.sql`l.job_id = j.id`];
     if (q.after) conditions.push(Prisma.sql`l.ts > ${q.after}::timestamptz`);
     if (q.since) conditions.push(Prisma.sql`l.ts >= ${q.since}::timestamptz`);
     if (q.stream) conditions.push(Prisma.sql`l.stream = ${q.stream}`);
-    const rows = await this.prisma.$queryRaw<
-      Array<{ job_started_at: Date | null; ts: string | null; stream: string | null; data: string | null }>
-    >`
-      SELECT j.started_at AS job_started_at, page.ts, page.stream, page.data
+    // One row per job, its page of lines as one JSON array of [ts, stream, data]:
+    // parsing one string beats the driver and Prisma building an object per line.
+    const rows = await this.prisma.$queryRaw<Array<{ job_id: string; job_started_at: Date | null; lines: string }>>`
+      SELECT j.id::text AS job_id, j.started_at AS job_started_at,
+             (SELECT coalesce(json_agg(json_build_array(page.ts, page.stream, page.data) ORDER BY page.at), '[]')::text
+              FROM (
+                SELECT l.ts AS at, ${TS_TEXT} AS ts, l.stream, l.data FROM job_logs l
+                WHERE ${Prisma.join(conditions, " AND ")}
+                ORDER BY l.ts
+                LIMIT ${q.limit}
+              ) page) AS lines
       FROM jobs j
-      LEFT JOIN LATERAL (
-        SELECT ${TS_TEXT} AS ts, l.stream, l.data FROM job_logs l
-        WHERE ${Prisma.join(conditions, " AND ")}
-        ORDER BY l.ts
-        LIMIT ${q.limit}
-      ) page ON true
-      WHERE j.id = ${q.jobId}::uuid`;
-    if (rows.length === 0) return null;
-    return {
-      jobStartedAt: rows[0]!.job_started_at,
-      lines: rows
-        .filter((r) => r.ts !== null)
-        .map((r) => ({ jobId: q.jobId, ts: r.ts!, stream: r.stream as LogStream, data: r.data! })),
-    };
+      WHERE j.id = ANY(${jobIds as string[]}::uuid[])`;
+    for (const row of rows) {
+      const jobId = row.job_id;
+      const lines = (JSON.parse(row.lines) as Array<[string, LogStream, string]>).map(([ts, stream, data]) => ({ jobId, ts, stream, data }));
+      result.set(jobId, { jobStartedAt: row.job_started_at, lines });
+    }
+    return result;
   }
 }

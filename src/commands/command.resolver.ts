@@ -40,6 +40,6 @@ export class CommandResolver {
     @Arg("after", () => String, { nullable: true }) after: string | null,
     @Ctx() ctx: GraphQLContext,
   ) {
-    return ctx.services.jobs.listForCommand(ctx.actor, command.id, { first, after });
+    return ctx.loaders.jobsOfCommand({ first, after }).load(command);
   }
 }

@@ -1,8 +1,13 @@
 // Cursor connections for type-graphql: connectionOf(VmType, "Vm") declares
 // VmEdge and VmConnection as the contract names them.
+//
+// simpleResolvers: these fields are plain properties with no middleware or
+// auth, so graphql-js's default resolver reads them; type-graphql would
+// otherwise wrap each in its own resolver (an object per field per edge). Only
+// for types whose fields carry no @Authorized: it would skip the check.
 import { Field, ObjectType, type ClassType } from "type-graphql";
 
-@ObjectType("PageInfo")
+@ObjectType("PageInfo", { simpleResolvers: true })
 export class PageInfoType {
   @Field(() => Boolean)
   hasNextPage!: boolean;
@@ -12,7 +17,7 @@ export class PageInfoType {
 }
 
 export function connectionOf<T extends object>(Node: ClassType<T>, name: string) {
-  @ObjectType(`${name}Edge`)
+  @ObjectType(`${name}Edge`, { simpleResolvers: true })
   class Edge {
     @Field(() => String)
     cursor!: string;
@@ -21,7 +26,7 @@ export function connectionOf<T extends object>(Node: ClassType<T>, name: string)
     node!: T;
   }
 
-  @ObjectType(`${name}Connection`)
+  @ObjectType(`${name}Connection`, { simpleResolvers: true })
   class Connection {
     @Field(() => [Edge])
     edges!: Edge[];

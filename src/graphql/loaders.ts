@@ -6,6 +6,8 @@ import type { Repositories, Services } from "../container";
 import type { Command } from "../commands/command.model";
 import type { Job } from "../jobs/job.model";
 import type { JobPageArgs } from "../jobs/job.service";
+import type { LogLine } from "../logs/log-line.model";
+import type { LogPageArgs } from "../logs/log-line.service";
 import type { Page } from "../shared/pagination";
 import type { User } from "../users/user.model";
 import type { Vm } from "../vms/vm.model";
@@ -21,6 +23,10 @@ export interface ServiceLoaders {
   jobsOfVm(args: JobPageArgs): DataLoader<Vm, Page<Job>, string>;
   /** Vm.commands for every VM of a page with the same arguments, answered together. */
   commandsOfVm(args: { first?: number | null; after?: string | null }): DataLoader<Vm, Page<Command>, string>;
+  /** Job.logs for every job of a page with the same arguments: one cache query for all of them. */
+  logsOfJob(args: LogPageArgs): DataLoader<Job, Page<LogLine>, string>;
+  /** Command.jobs for every command of a page with the same arguments, answered together. */
+  jobsOfCommand(args: JobPageArgs): DataLoader<Command, Page<Job>, string>;
 }
 
 export type RequestLoaders = Loaders & ServiceLoaders;
@@ -40,14 +46,16 @@ export function createLoaders(repositories: Repositories): Loaders {
   };
 }
 
-/** One loader per distinct argument set, created on first use. */
-function perArgs<A, V>(batch: (vms: readonly Vm[], args: A) => Promise<V[]>): (args: A) => DataLoader<Vm, V, string> {
-  const loaders = new Map<string, DataLoader<Vm, V, string>>();
+/** One loader per distinct argument set, created on first use; parents are keyed by id. */
+function perArgs<P extends { id: string }, A, V>(
+  batch: (parents: readonly P[], args: A) => Promise<Array<V | Error>>,
+): (args: A) => DataLoader<P, V, string> {
+  const loaders = new Map<string, DataLoader<P, V, string>>();
   return (args) => {
     const key = JSON.stringify(args);
     let loader = loaders.get(key);
     if (!loader) {
-      loader = new DataLoader((vms) => batch(vms, args), { cacheKeyFn: (vm) => vm.id });
+      loader = new DataLoader((parents) => batch(parents, args), { cacheKeyFn: (parent) => parent.id });
       loaders.set(key, loader);
     }
     return loader;
@@ -60,5 +68,7 @@ export function createServiceLoaders(services: Services, actor: Actor | null): S
     commandsOfVm: perArgs((vms, args: { first?: number | null; after?: string | null }) =>
       services.commands.listForVms(actor, vms, args),
     ),
+    logsOfJob: perArgs((jobs: readonly Job[], args: LogPageArgs) => services.logs.listForJobs(actor, jobs, args)),
+    jobsOfCommand: perArgs((commands: readonly Command[], args: JobPageArgs) => services.jobs.listForCommands(actor, commands, args)),
   };
 }

@@ -11,8 +11,11 @@ export const LogTimestamp = new GraphQLScalarType<string, string>({
   name: "LogTimestamp",
   description:
     "ISO-8601 UTC timestamp with exactly 6 fractional digits, e.g. 2026-11-26T09:41:10.123456Z. Sorts lexicographically.",
+  // Output values come from the stores, where every ts was validated on the way
+  // in (and Postgres prints them in this format): checking each line served
+  // again cost ~5% of a 200-line read. Inputs stay strictly checked below.
   serialize(value) {
-    if (typeof value === "string" && isLogTimestamp(value)) return value;
+    if (typeof value === "string") return value;
     throw invalid(value);
   },
   parseValue(value) {

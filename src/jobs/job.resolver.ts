@@ -59,6 +59,6 @@ export class JobResolver {
     @Arg("since", () => LogTimestamp, { nullable: true }) since: string | null,
     @Ctx() ctx: GraphQLContext,
   ) {
-    return ctx.services.logs.list(ctx.actor, job.id, { first, after, stream, since });
+    return ctx.loaders.logsOfJob({ first, after, stream, since }).load(job);
   }
 }

@@ -8,6 +8,7 @@ import type { TimeKey } from "../infra/dynamodb/newest-first";
 import { conflict, notFound } from "../shared/errors";
 import { decodeCursor, encodeCursor, pageSize, toPage, type Page } from "../shared/pagination";
 import { parseInput } from "../shared/validation";
+import type { Command } from "../commands/command.model";
 import type { Vm } from "../vms/vm.model";
 import type { VmRepository } from "../vms/vm.repository";
 import { vmIdSchema } from "../vms/vm.schema";
@@ -147,12 +148,21 @@ export class JobService {
     return page!;
   }
 
-  /** Command.jobs: DynamoDB's byCommandId index (a command has one job, so there is nothing to batch). */
-  async listForCommand(actor: Actor | null, commandId: string, args: JobPageArgs): Promise<Page<Job>> {
+  /**
+   * Command.jobs for a page of commands: DynamoDB's byCommandId index (the
+   * cache has no index by command). DynamoDB has no batched query, so the
+   * commands' queries run together and answer together: the joins under them
+   * (Job.logs, Job.vm) then batch across the whole page.
+   */
+  async listForCommands(actor: Actor | null, commands: readonly Command[], args: JobPageArgs): Promise<Page<Job>[]> {
     authorize(actor, "read");
     const size = pageSize(args.first, JOB_PAGE.nestedDefault, JOB_PAGE.max);
     const after = args.after ? decodeCursor(CURSOR_KIND, args.after, cursorShape) : undefined;
-    return toPage(await this.jobs.list({ commandId, before: after, limit: size + 1 }), size, jobCursor);
+    return Promise.all(
+      commands.map(async (command) =>
+        toPage(await this.jobs.list({ commandId: command.id, before: after, limit: size + 1 }), size, jobCursor),
+      ),
+    );
   }
 
   /** RUNNING → SUCCESS or FAILED, once. Of concurrent calls exactly one wins; the others get CONFLICT. */

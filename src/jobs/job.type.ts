@@ -20,7 +20,8 @@ registerEnumType(ReadConsistencyEnum, {
   description: "Where a read is served from. CACHE: the Postgres cache first, DynamoDB on a miss. STRONG: DynamoDB, strongly consistent.",
 });
 
-@ObjectType("Job")
+// simpleResolvers: see connection.ts. The joins keep their field resolvers.
+@ObjectType("Job", { simpleResolvers: true })
 export class JobType {
   @Field(() => ID, { description: "UUID." })
   id!: string;

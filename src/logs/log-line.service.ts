@@ -3,6 +3,7 @@ import type { CacheBackfill } from "../cache/cache-backfill";
 import { cacheHorizon, type CacheReads } from "../cache/cache-policy";
 import type { CacheWriter } from "../cache/cache-writer";
 import type { JobCacheRepository } from "../cache/job-cache.repository";
+import type { Job } from "../jobs/job.model";
 import type { JobRepository } from "../jobs/job.repository";
 import { notFound } from "../shared/errors";
 import { fromMicros, nowLogTimestamp, toMicros } from "../shared/log-timestamp";
@@ -15,12 +16,23 @@ import { appendLogsSchema, logsQuerySchema, logTimestampSchema, type AppendLogsI
 export const LOG_PAGE = { default: 500, max: 1_000 };
 const CURSOR_KIND = "log";
 const cursorShape = { ts: logTimestampSchema };
+const logFiltersSchema = logsQuerySchema.omit({ jobId: true });
+const logCursor = (line: LogLine) => encodeCursor(CURSOR_KIND, { ts: line.ts });
 
 export interface LogPageArgs {
   first?: number | null;
   after?: string | null;
   stream?: LogStream | null;
   since?: string | null;
+}
+
+/** A validated page request, for any job. */
+interface LogPageQuery {
+  size: number;
+  after?: string;
+  since?: string;
+  stream?: LogStream;
+  limit: number;
 }
 
 export interface AppendLogsResult {
@@ -45,30 +57,68 @@ export class LogLineService {
   /** A job's lines, oldest first; the cache first (see cache-policy.ts), else DynamoDB. */
   async list(actor: Actor | null, jobId: string, args: LogPageArgs): Promise<Page<LogLine>> {
     authorize(actor, "read");
-    const valid = parseInput(logsQuerySchema, { jobId, stream: args.stream, since: args.since }, "");
+    const { jobId: id, ...filters } = parseInput(logsQuerySchema, { jobId, stream: args.stream, since: args.since }, "");
+    const [page] = await this.pages([id], this.query(args, filters));
+    if (page instanceof Error) throw page;
+    return page!;
+  }
+
+  /**
+   * Job.logs for a page of jobs with the same arguments: ONE cache query for
+   * every job the cache may answer, DynamoDB per job for the rest, exactly as
+   * list() decides for one job. A job whose read fails gets its Error in its
+   * place (DataLoader's contract), so it fails that job's logs only.
+   */
+  async listForJobs(actor: Actor | null, jobs: readonly Job[], args: LogPageArgs): Promise<Array<Page<LogLine> | Error>> {
+    authorize(actor, "read");
+    const filters = parseInput(logFiltersSchema, { stream: args.stream, since: args.since }, "");
+    return this.pages(
+      jobs.map((job) => job.id),
+      this.query(args, filters),
+    );
+  }
+
+  private query(args: LogPageArgs, valid: { stream?: LogStream | null; since?: string | null }): LogPageQuery {
     const size = pageSize(args.first, LOG_PAGE.default, LOG_PAGE.max);
     const after = args.after ? decodeCursor(CURSOR_KIND, args.after, cursorShape).ts : undefined;
-    const q = { jobId: valid.jobId, after, since: valid.since ?? undefined, stream: valid.stream ?? undefined, limit: size + 1 };
-    const page = (lines: LogLine[]) => toPage(lines, size, (line) => encodeCursor(CURSOR_KIND, { ts: line.ts }));
+    return { size, after, since: valid.since ?? undefined, stream: valid.stream ?? undefined, limit: size + 1 };
+  }
 
-    const incomplete = this.writer.logsIncomplete(q.jobId);
-    if (incomplete) this.reads.skipped("job_logs");
-    else {
-      const horizon = cacheHorizon(this.cacheTtlDays);
-      const cached = await this.reads.read("job_logs", "logs", () => this.cache.logs(q), (c) => !!c?.jobStartedAt && c.jobStartedAt >= horizon);
-      if (cached?.jobStartedAt && cached.jobStartedAt >= horizon) return page(cached.lines);
-      if (cached === null) {
-        // A miss: serve DynamoDB, and backfill the job with all its lines.
-        const [job, lines] = await Promise.all([this.jobs.get(q.jobId), this.logs.list(q)]);
-        if (!job) throw notFound("job", q.jobId);
-        this.backfill.job(job);
-        return page(lines);
-      }
-    }
-    // Lines this process has just written may not have reached every replica yet.
-    const lines = await this.logs.list(q, incomplete);
-    if (lines.length === 0 && !(await this.jobs.get(q.jobId))) throw notFound("job", q.jobId);
-    return page(lines);
+  private async pages(jobIds: readonly string[], query: LogPageQuery): Promise<Array<Page<LogLine> | Error>> {
+    const { size, ...q } = query;
+    const page = (lines: LogLine[]) => toPage(lines, size, logCursor);
+    const incomplete = jobIds.map((id) => this.writer.logsIncomplete(id));
+    for (const skipped of incomplete) if (skipped) this.reads.skipped("job_logs");
+    const cacheable = jobIds.filter((_, i) => !incomplete[i]);
+    const cached = cacheable.length
+      ? await this.reads.read("job_logs", "logs", () => this.cache.logsForJobs(cacheable, q), (found) => found.size > 0)
+      : undefined;
+    const horizon = cacheHorizon(this.cacheTtlDays);
+
+    return Promise.all(
+      jobIds.map(async (jobId, i): Promise<Page<LogLine> | Error> => {
+        try {
+          const one = { jobId, ...q };
+          if (cached && !incomplete[i]) {
+            const hit = cached.get(jobId);
+            if (hit?.jobStartedAt && hit.jobStartedAt >= horizon) return page(hit.lines);
+            if (!hit) {
+              // A miss: serve DynamoDB, and backfill the job with all its lines.
+              const [job, lines] = await Promise.all([this.jobs.get(jobId), this.logs.list(one)]);
+              if (!job) throw notFound("job", jobId);
+              this.backfill.job(job);
+              return page(lines);
+            }
+          }
+          // Lines this process has just written may not have reached every replica yet.
+          const lines = await this.logs.list(one, incomplete[i]);
+          if (lines.length === 0 && !(await this.jobs.get(jobId))) throw notFound("job", jobId);
+          return page(lines);
+        } catch (error) {
+          return error instanceof Error ? error : new Error(String(error));
+        }
+      }),
+    );
   }
 
   /**

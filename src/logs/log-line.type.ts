@@ -9,7 +9,8 @@ export enum LogStreamEnum {
 }
 registerEnumType(LogStreamEnum, { name: "LogStream" });
 
-@ObjectType("LogLine")
+// simpleResolvers: see connection.ts (a page holds up to 1,000 lines).
+@ObjectType("LogLine", { simpleResolvers: true })
 export class LogLineType {
   @Field(() => ID)
   jobId!: string;

@@ -49,12 +49,29 @@ export function pageSize(first: number | null | undefined, fallback: number, max
   return size;
 }
 
+/**
+ * An edge whose cursor is encoded when read: nested lists are mostly asked for
+ * their nodes only, and a page of log lines would otherwise encode a thousand
+ * cursors nobody reads.
+ */
+class LazyEdge<T> implements Edge<T> {
+  constructor(
+    readonly node: T,
+    private readonly cursorOf: (item: T) => string,
+  ) {}
+
+  get cursor(): string {
+    return this.cursorOf(this.node);
+  }
+}
+
 /** Builds a page from up to size+1 fetched items (the extra one only says a next page exists). */
 export function toPage<T>(items: T[], size: number, cursorOf: (item: T) => string): Page<T> {
-  const nodes = items.slice(0, size);
-  const edges = nodes.map((node) => ({ node, cursor: cursorOf(node) }));
+  const count = Math.min(items.length, size);
+  const edges: Edge<T>[] = new Array(count);
+  for (let i = 0; i < count; i++) edges[i] = new LazyEdge(items[i]!, cursorOf);
   return {
     edges,
-    pageInfo: { hasNextPage: items.length > size, endCursor: edges.at(-1)?.cursor ?? null },
+    pageInfo: { hasNextPage: items.length > size, endCursor: count > 0 ? cursorOf(items[count - 1]!) : null },
   };
 }
