@@ -136,6 +136,8 @@ export function formatReport(report: BenchReport): string {
   }
   const skipped = report.results.filter((r) => r.skipped).map((r) => r.scenario);
   lines.push("");
+  lines.push("Where the time goes when an aim is missed (a CPU profile, and what would close the gap): bench/README.md, \"Where the time goes\".");
+  lines.push("");
   if (skipped.length) {
     lines.push(
       `API scenarios skipped in this run because their query does not validate against the emitted schema.graphql (those parts of the API were not merged when it ran): ${skipped.join(", ")}. ` +
