@@ -60,9 +60,7 @@ export class CommandService {
   /** Vm.commands of one VM, by id (REST's /vms/{vmId}/commands); NOT_FOUND for an unknown VM. */
   async listForVm(actor: Actor | null, vmId: string, args: { first?: number | null; after?: string | null }): Promise<Page<Command>> {
     authorize(actor, "read");
-    const id = parseInput(vmIdSchema, vmId, "vmId");
-    const vm = await this.vms.get(id);
-    if (!vm) throw notFound("vm", id);
+    const vm = await this.vms.getExisting(parseInput(vmIdSchema, vmId, "vmId"));
     const [page] = await this.listForVms(actor, [vm], args);
     return page!;
   }

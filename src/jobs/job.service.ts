@@ -141,9 +141,7 @@ export class JobService {
   /** Vm.jobs of one VM, by id (REST's /vms/{vmId}/jobs); NOT_FOUND for an unknown VM. */
   async listForVm(actor: Actor | null, vmId: string, args: JobPageArgs): Promise<Page<Job>> {
     authorize(actor, "read");
-    const id = parseInput(vmIdSchema, vmId, "vmId");
-    const vm = await this.vms.get(id);
-    if (!vm) throw notFound("vm", id);
+    const vm = await this.vms.getExisting(parseInput(vmIdSchema, vmId, "vmId"));
     const [page] = await this.listForVms(actor, [vm], args);
     return page!;
   }

@@ -10,7 +10,7 @@ import {
   type DynamoDBDocumentClient,
 } from "@aws-sdk/lib-dynamodb";
 import { batchGetAll } from "../infra/dynamodb/batch-get";
-import { conflict } from "../shared/errors";
+import { conflict, notFound } from "../shared/errors";
 import type { Vm } from "./vm.model";
 
 interface VmItem {
@@ -55,6 +55,13 @@ export class VmRepository {
   async get(id: string, consistentRead = false): Promise<Vm | null> {
     const out = await this.doc.send(new GetCommand({ TableName: this.table, Key: { vmId: id }, ConsistentRead: consistentRead }));
     return out.Item ? toVm(out.Item as VmItem) : null;
+  }
+
+  /** The VM, or NOT_FOUND (for joins that need the VM to exist, e.g. REST's /vms/{vmId}/jobs). */
+  async getExisting(id: string): Promise<Vm> {
+    const vm = await this.get(id);
+    if (!vm) throw notFound("vm", id);
+    return vm;
   }
 
   /** BatchGetItem, 100 keys a call; missing ids are simply absent. */
