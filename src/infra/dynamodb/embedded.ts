@@ -42,9 +42,10 @@ export async function startEmbeddedDynamo(options: EmbeddedDynamoOptions = {}): 
   ];
   // The shell keeps Java tied to us: when our end of its stdin closes (we stop,
   // crash or are killed with SIGKILL), `read` returns and Java is killed, so no
-  // emulator outlives the process that started it.
+  // emulator outlives the process that started it. A signal to the shell itself
+  // (dash skips EXIT traps when a signal kills it) exits through the same trap.
   const quoted = java.map((arg) => `'${arg.replaceAll("'", "'\\''")}'`).join(" ");
-  const child = spawn("sh", ["-c", `java ${quoted} >/dev/null 2>&1 & pid=$!; trap 'kill $pid 2>/dev/null' EXIT; read _ignored; exit 0`], {
+  const child = spawn("sh", ["-c", `java ${quoted} >/dev/null 2>&1 & pid=$!; trap 'kill $pid 2>/dev/null' EXIT; trap 'exit 0' INT TERM HUP; read _ignored; exit 0`], {
     stdio: ["pipe", "ignore", "inherit"],
   });
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
