@@ -187,7 +187,9 @@ describe("election", () => {
       await second.stop();
       stream().start();
     }
-  });
+    // Three polls of up to 30 s each, and the takeover replays the whole file's
+    // stream from TRIM_HORIZON: more than the default 30 s on a loaded machine.
+  }, 120_000);
 });
 
 describe("shard order", () => {
