@@ -5,7 +5,7 @@
 import { randomUUID } from "node:crypto";
 import { DescribeTableCommand } from "@aws-sdk/client-dynamodb";
 import pg from "pg";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { CacheStream, readyShards } from "../src/cache/cache-stream";
 import { noopCacheMetrics } from "../src/cache/cache.metrics";
 import { createLogger } from "../src/infra/logger";
@@ -37,6 +37,8 @@ const cachedLines = async (id: string) =>
   (await db.query("SELECT to_char(ts AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') AS ts, data FROM job_logs WHERE job_id = $1 ORDER BY ts", [id]))
     .rows as Array<{ ts: string; data: string }>;
 const POLL = { timeout: 30_000, interval: 100 };
+// Several polls a test, each allowed POLL.timeout: the default 30 s per test is too short for them on a loaded machine.
+vi.setConfig({ testTimeout: 120_000 });
 
 describe("tables", () => {
   it("jobs and logs publish NEW_IMAGE streams", async () => {
@@ -187,9 +189,7 @@ describe("election", () => {
       await second.stop();
       stream().start();
     }
-    // Three polls of up to 30 s each, and the takeover replays the whole file's
-    // stream from TRIM_HORIZON: more than the default 30 s on a loaded machine.
-  }, 120_000);
+  });
 });
 
 describe("shard order", () => {
