@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { COMMAND_LIMITS } from "../src/commands/command.schema";
 import { CommandDocument, JobDocument } from "./generated/graphql";
 import { storedCounts } from "./support/counts";
-import { createUserWithToken, createVm, sendCommand } from "./support/factories";
+import { createRoleTokens, createVm, sendCommand } from "./support/factories";
 import { expectError, problemPaths, restClient, restCommand, restJob, type RestResponse } from "./support/rest";
 import { startTestServer, type TestServer } from "./support/test-server";
 
@@ -18,11 +18,7 @@ let vmId: string;
 beforeAll(async () => {
   t = await startTestServer();
   api = restClient(t);
-  const d = await createUserWithToken(t, "dev");
-  dev = d.token;
-  devId = d.user.id;
-  admin = (await createUserWithToken(t, "admin")).token;
-  viewer = (await createUserWithToken(t, "viewer")).token;
+  ({ dev, admin, viewer, devId } = await createRoleTokens(t));
   vmId = (await createVm(t, dev)).id;
 });
 afterAll(() => t?.close());

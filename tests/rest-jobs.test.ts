@@ -2,7 +2,7 @@
 import { GetCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { JobDocument, JobsDocument } from "./generated/graphql";
-import { createUserWithToken, createVm, sendCommand } from "./support/factories";
+import { createRoleTokens, createVm, sendCommand } from "./support/factories";
 import { expectError, problemPaths, restClient, restJob, type RestResponse } from "./support/rest";
 import { startTestServer, type TestServer } from "./support/test-server";
 
@@ -16,9 +16,7 @@ let vmId: string;
 beforeAll(async () => {
   t = await startTestServer();
   api = restClient(t);
-  dev = (await createUserWithToken(t, "dev")).token;
-  admin = (await createUserWithToken(t, "admin")).token;
-  viewer = (await createUserWithToken(t, "viewer")).token;
+  ({ dev, admin, viewer } = await createRoleTokens(t));
   vmId = (await createVm(t, dev)).id;
 });
 afterAll(() => t?.close());

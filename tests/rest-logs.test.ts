@@ -4,7 +4,7 @@ import { LOG_LIMITS } from "../src/logs/log-line.schema";
 import { LOG_BODY_LIMIT, REST_BODY_LIMIT } from "../src/rest/route";
 import { LogsDocument } from "./generated/graphql";
 import { storedCounts } from "./support/counts";
-import { createUserWithToken, createVm, sendCommand } from "./support/factories";
+import { createRoleTokens, createVm, sendCommand } from "./support/factories";
 import { expectError, problemPaths, restClient, restLogLine, type RestResponse } from "./support/rest";
 import { startTestServer, type TestServer } from "./support/test-server";
 
@@ -18,9 +18,7 @@ let vmId: string;
 beforeAll(async () => {
   t = await startTestServer();
   api = restClient(t);
-  dev = (await createUserWithToken(t, "dev")).token;
-  admin = (await createUserWithToken(t, "admin")).token;
-  viewer = (await createUserWithToken(t, "viewer")).token;
+  ({ dev, admin, viewer } = await createRoleTokens(t));
   vmId = (await createVm(t, dev)).id;
 });
 afterAll(() => t?.close());

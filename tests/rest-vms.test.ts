@@ -2,7 +2,7 @@ import { GetCommand, ScanCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SetJobStatusDocument, VmCommandsDocument, VmDocument, VmJobsDocument, VmsDocument } from "./generated/graphql";
 import { storedCounts } from "./support/counts";
-import { buildVmInput, createUserWithToken, createVm, sendCommand } from "./support/factories";
+import { buildVmInput, createRoleTokens, createVm, sendCommand } from "./support/factories";
 import { expectError, problemPaths, restClient, restCommand, restJob } from "./support/rest";
 import { startTestServer, type TestServer } from "./support/test-server";
 
@@ -16,11 +16,7 @@ let devId: string;
 beforeAll(async () => {
   t = await startTestServer();
   api = restClient(t);
-  const d = await createUserWithToken(t, "dev");
-  dev = d.token;
-  devId = d.user.id;
-  admin = (await createUserWithToken(t, "admin")).token;
-  viewer = (await createUserWithToken(t, "viewer")).token;
+  ({ dev, admin, viewer, devId } = await createRoleTokens(t));
 });
 afterAll(() => t?.close());
 

@@ -27,6 +27,14 @@ export async function createUserWithToken(
   return { user, token };
 }
 
+/** One user and token per role (created dev, admin, viewer, in that order): the usual cast of a test file. */
+export async function createRoleTokens(t: TestServer): Promise<{ dev: string; admin: string; viewer: string; devId: string }> {
+  const dev = await createUserWithToken(t, "dev");
+  const admin = await createUserWithToken(t, "admin");
+  const viewer = await createUserWithToken(t, "viewer");
+  return { dev: dev.token, admin: admin.token, viewer: viewer.token, devId: dev.user.id };
+}
+
 export function buildVmInput(overrides: Partial<{ id: string; name: string; environment: string; tags: Record<string, unknown> }> = {}) {
   return {
     name: `vm-${randomBytes(3).toString("hex")}`,
