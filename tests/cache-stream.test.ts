@@ -166,16 +166,45 @@ describe("configuration", () => {
 });
 
 describe("election", () => {
-  it("one consumer per database; the other learns its lag and takes over when it stops", async () => {
-    const deps = {
-      ...t.server.container.cache.stream!["deps"],
-      metrics: noopCacheMetrics,
-      logger: createLogger("silent"),
-    };
-    const second = new CacheStream(deps, { electionRetryMs: 100 });
+  const secondConsumer = () =>
+    new CacheStream({ ...stream()["deps"], metrics: noopCacheMetrics, logger: createLogger("silent") }, { electionRetryMs: 100 });
+
+  it("a consumer stopped and started again while no other holds the lock becomes leader", async () => {
+    await expect.poll(() => stream().status().role, POLL).toBe("leader");
+    for (let restart = 0; restart < 3; restart++) {
+      await stream().stop();
+      expect(stream().status().role).toBe("stopped");
+      stream().start();
+      await expect.poll(() => stream().status().role, POLL).toBe("leader");
+    }
+  });
+
+  it("a restarted consumer that found the lock taken takes it back when the holder stops", async () => {
+    await expect.poll(() => stream().status().role, POLL).toBe("leader");
+    await stream().stop();
+    const second = secondConsumer();
     second.start();
     try {
+      await expect.poll(() => second.status().role, POLL).toBe("leader");
+      stream().start();
+      await expect.poll(() => stream().lagMs() < Number.POSITIVE_INFINITY, POLL).toBe(true);
+      expect(stream().status().role).toBe("follower");
+      await second.stop();
       await expect.poll(() => stream().status().role, POLL).toBe("leader");
+    } finally {
+      await second.stop();
+      stream().start();
+    }
+  });
+
+  it("one consumer per database; the other learns its lag and takes over when it stops", async () => {
+    // The server's consumer must hold the lock before the second one starts: a
+    // test before this one restarted it, and a consumer that starts while the
+    // lock is free may win it (the election is first come, first served).
+    await expect.poll(() => stream().status().role, POLL).toBe("leader");
+    const second = secondConsumer();
+    second.start();
+    try {
       // The follower reads the leader's published "caught up" time.
       await expect.poll(() => second.lagMs() < Number.POSITIVE_INFINITY, POLL).toBe(true);
       expect(second.status().role).toBe("follower");
