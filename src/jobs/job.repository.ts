@@ -2,6 +2,7 @@
 // Items: { jobId, kind: "job", vmId, commandId?, command, status, startedAt, finishedAt? }.
 // kind is the constant partition of the byStartedAt index (jobs across VMs).
 import { ConditionalCheckFailedException, TransactionCanceledException } from "@aws-sdk/client-dynamodb";
+import { unmarshall } from "@aws-sdk/util-dynamodb";
 import { GetCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { toCommandItem } from "../commands/command.repository";
 import type { Command } from "../commands/command.model";
@@ -19,6 +20,12 @@ export interface JobItem {
   status: JobStatus;
   startedAt: string;
   finishedAt?: string;
+  /**
+   * The last log ts any append has claimed (claimLogRange). Every line of the
+   * job's log is at or below it; absent until the first claim (and on jobs
+   * whose lines were written before claims existed).
+   */
+  logClaimedTs?: string;
 }
 
 export const toJob = (item: JobItem): Job => ({
@@ -54,6 +61,19 @@ export interface JobListQuery {
   before?: TimeKey;
   limit: number;
 }
+
+/** A job as an append needs it: its state and how far its log is claimed. */
+export interface JobLogState {
+  job: Job;
+  logClaimedTs: string | null;
+}
+
+export type ClaimLogResult =
+  | { outcome: "claimed" }
+  | { outcome: "missing" }
+  | { outcome: "closed"; job: Job }
+  /** Another append claimed up to `logClaimedTs`, at or past the range asked for. */
+  | { outcome: "taken"; logClaimedTs: string };
 
 export type SetStatusResult = { outcome: "updated"; job: Job } | { outcome: "missing" } | { outcome: "not-running"; job: Job };
 
@@ -96,6 +116,45 @@ export class JobRepository {
   async get(id: string, consistentRead = false): Promise<Job | null> {
     const out = await this.doc.send(new GetCommand({ TableName: this.table, Key: { jobId: id }, ConsistentRead: consistentRead }));
     return out.Item ? toJob(out.Item as JobItem) : null;
+  }
+
+  /** The job and its log claim in one strongly consistent read. */
+  async getLogState(id: string): Promise<JobLogState | null> {
+    const out = await this.doc.send(new GetCommand({ TableName: this.table, Key: { jobId: id }, ConsistentRead: true }));
+    if (!out.Item) return null;
+    const item = out.Item as JobItem;
+    return { job: toJob(item), logClaimedTs: item.logClaimedTs ?? null };
+  }
+
+  /**
+   * Claims the log range [first, last] for one append: the job's item moves
+   * logClaimedTs to `last` only if everything claimed so far is before `first`
+   * and the job still runs. DynamoDB serialises conditional updates of one
+   * item, so two instances can never claim overlapping ranges, and a finished
+   * job's log is closed by the same condition that hands out ranges.
+   */
+  async claimLogRange(id: string, first: string, last: string): Promise<ClaimLogResult> {
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { jobId: id },
+          UpdateExpression: "SET logClaimedTs = :last",
+          ConditionExpression: "attribute_exists(jobId) AND #status = :running AND (attribute_not_exists(logClaimedTs) OR logClaimedTs < :first)",
+          ExpressionAttributeNames: { "#status": "status" },
+          ExpressionAttributeValues: { ":first": first, ":last": last, ":running": "running" },
+          ReturnValuesOnConditionCheckFailure: "ALL_OLD",
+        }),
+      );
+      return { outcome: "claimed" };
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      // The refusal carries the item as it was, so the loser learns why without another read.
+      const item = error.Item ? (unmarshall(error.Item) as JobItem) : undefined;
+      if (!item) return { outcome: "missing" };
+      if (item.status !== "running") return { outcome: "closed", job: toJob(item) };
+      return { outcome: "taken", logClaimedTs: item.logClaimedTs ?? first };
+    }
   }
 
   async getMany(ids: readonly string[]): Promise<Job[]> {
