@@ -132,4 +132,27 @@ describe("a finished job's log is closed on every instance", () => {
     expect(await storedCounts(a)).toEqual(before);
     expect((await stored(jobId)).map((l) => l.data)).toEqual(["before:0", "before:1"]);
   });
+
+  it("appends racing setJobStatus: each is either acknowledged with every line stored, or CONFLICT with none", async () => {
+    const jobId = await newJobId();
+    const ts = "2026-11-26T16:00:00.000000Z";
+    const appends = Array.from({ length: 10 }, (_, k) => append(k % 2 ? b : a, jobId, batch(`r${k}`, 0, 30, ts)));
+    const finished = await b.gql(SetJobStatusDocument, { id: jobId, status: "SUCCESS" }, { token: dev });
+    expect(finished.errors).toBeUndefined();
+    const results = await Promise.all(appends);
+
+    const lines = await stored(jobId);
+    for (const [k, r] of results.entries()) {
+      const mine = lines.filter((l) => l.data.startsWith(`r${k}:`));
+      if (r.errors) {
+        expect(r.errors[0]!.extensions?.code).toBe("CONFLICT");
+        expect(mine).toHaveLength(0);
+      } else {
+        expect(mine).toHaveLength(30);
+        expect(mine.at(-1)!.ts).toBe(r.data!.appendJobLogs.lastTs);
+      }
+    }
+    expect(new Set(lines.map((l) => l.ts)).size).toBe(lines.length);
+    expectEachWriterInOrder(lines);
+  });
 });
