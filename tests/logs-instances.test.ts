@@ -3,6 +3,7 @@
 // keeps each writer's order; a finished job's log is closed on both.
 import { QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { StoreCallCounter } from "../src/infra/store-calls";
 import { AppendJobLogsDocument, SetJobStatusDocument, type LogLineInput } from "./generated/graphql";
 import { storedCounts } from "./support/counts";
 import { createUserWithToken, createVm, sendCommand } from "./support/factories";
@@ -67,9 +68,15 @@ describe("appendJobLogs on two instances", () => {
   it("20 appends at once, 10 through each instance, 20 lines each with one ts: all 400 stored, distinct, each batch in order", async () => {
     const jobId = await newJobId();
     const ts = "2026-11-26T12:00:00.000000Z";
+    const calls = [a, b].map((t) => new StoreCallCounter({ dynamo: t.stores.dynamo.raw }));
     const results = await Promise.all(Array.from({ length: 20 }, (_, k) => append(k % 2 ? b : a, jobId, batch(`w${k}`, 0, 20, ts))));
     for (const r of results) expect(r.errors).toBeUndefined();
     expect(results.reduce((n, r) => n + r.data!.appendJobLogs.accepted, 0)).toBe(400);
+    const count = (op: string) => calls.reduce((n, c) => n + c.count("dynamodb", op), 0);
+    calls.forEach((c) => c.detach());
+    // One claim per append, plus one per race it lost to the other instance; one write per chunk of 25.
+    expect(count("BatchWriteItem")).toBe(20);
+    expect(count("UpdateItem")).toBeGreaterThanOrEqual(20);
 
     const lines = await stored(jobId);
     expect(lines).toHaveLength(400);
