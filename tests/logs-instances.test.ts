@@ -51,6 +51,8 @@ async function stored(jobId: string): Promise<Array<{ ts: string; data: string }
   return lines;
 }
 
+const logState = (jobId: string) => a.server.container.repositories.jobs.getLogState(jobId);
+
 /** Lines are named "<writer>:<n>"; each writer's lines, in stored order, must be 0, 1, 2, ... */
 function expectEachWriterInOrder(lines: Array<{ data: string }>) {
   const byWriter = new Map<string, number[]>();
@@ -86,6 +88,8 @@ describe("appendJobLogs on two instances", () => {
     for (const r of results) expect(lines.some((l) => l.ts === r.data!.appendJobLogs.lastTs)).toBe(true);
     const batches = lines.map((l) => l.data.split(":")[0]);
     expect(batches.filter((w, i) => i === 0 || w !== batches[i - 1])).toHaveLength(20);
+    // Every append released its claim: the log is complete up to its last line.
+    expect(await logState(jobId)).toMatchObject({ logClaimedTs: lines.at(-1)!.ts, logCompleteTs: lines.at(-1)!.ts });
   });
 
   it("two steady writers, one per instance, 30 batches of 20 with the same ts per batch: all 1,200 stored, each writer's order kept", async () => {
@@ -119,6 +123,24 @@ describe("appendJobLogs on two instances", () => {
       { ts: "2026-11-26T14:00:00.000000Z", data: "late" },
       { ts: "2026-11-26T14:00:00.000001Z", data: "early" },
     ]);
+  });
+});
+
+describe("the watermark", () => {
+  it("stays below a range another instance has claimed and not yet written, and passes it once released", async () => {
+    const jobId = await newJobId();
+    expect((await append(a, jobId, batch("x", 0, 1, "2026-11-26T17:00:00.000000Z"))).errors).toBeUndefined();
+    // A writer on instance a, caught between its claim and its write.
+    const jobs = a.server.container.repositories.jobs;
+    const slow = { first: "2026-11-26T17:00:01.000000Z", last: "2026-11-26T17:00:01.000009Z" };
+    expect(await jobs.claimLogRange(jobId, "slow-writer", slow.first, slow.last, (await logState(jobId))!)).toEqual({ outcome: "claimed" });
+
+    const after = await append(b, jobId, batch("y", 0, 3, "2026-11-26T17:00:00.000000Z"));
+    expect(after.data!.appendJobLogs.lastTs).toBe("2026-11-26T17:00:01.000012Z");
+    expect(await logState(jobId)).toMatchObject({ logClaimedTs: "2026-11-26T17:00:01.000012Z", logCompleteTs: "2026-11-26T17:00:00.999999Z" });
+
+    await jobs.releaseLogRange(jobId, "slow-writer");
+    expect(await logState(jobId)).toMatchObject({ logCompleteTs: "2026-11-26T17:00:01.000012Z" });
   });
 });
 

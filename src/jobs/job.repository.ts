@@ -9,6 +9,7 @@ import type { Command } from "../commands/command.model";
 import type { TableNames } from "../infra/dynamodb/tables";
 import { batchGetAll } from "../infra/dynamodb/batch-get";
 import { queryNewestFirst, type TimeKey } from "../infra/dynamodb/newest-first";
+import { fromMicros, toMicros } from "../shared/log-timestamp";
 import type { Job, JobStatus } from "./job.model";
 
 export interface JobItem {
@@ -26,6 +27,16 @@ export interface JobItem {
    * whose lines were written before claims existed).
    */
   logClaimedTs?: string;
+  /**
+   * Claims whose lines are still being written, by claim id. Created by the
+   * first claim and never removed (an empty map means none pending).
+   */
+  logPending?: Record<string, PendingClaim>;
+}
+
+interface PendingClaim {
+  first: string;
+  claimedAt: string;
 }
 
 export const toJob = (item: JobItem): Job => ({
@@ -66,14 +77,33 @@ export interface JobListQuery {
 export interface JobLogState {
   job: Job;
   logClaimedTs: string | null;
+  /**
+   * The watermark: every line at or below it is stored (or its append gave up
+   * on it), so a reader that has read up to it never misses a line below it.
+   * 1 µs before the first pending claim, else the end of the last claim.
+   */
+  logCompleteTs: string | null;
+  /** Whether the item has its logPending map yet (the claim's update differs). */
+  hasPendingMap: boolean;
 }
+
+const toLogState = (item: JobItem): JobLogState => {
+  const pending = Object.values(item.logPending ?? {}).map((claim) => toMicros(claim.first));
+  const lowest = pending.reduce<bigint | null>((min, ts) => (min === null || ts < min ? ts : min), null);
+  return {
+    job: toJob(item),
+    logClaimedTs: item.logClaimedTs ?? null,
+    logCompleteTs: lowest === null ? (item.logClaimedTs ?? null) : fromMicros(lowest - 1n),
+    hasPendingMap: item.logPending !== undefined,
+  };
+};
 
 export type ClaimLogResult =
   | { outcome: "claimed" }
   | { outcome: "missing" }
   | { outcome: "closed"; job: Job }
   /** Another append claimed up to `logClaimedTs`, at or past the range asked for. */
-  | { outcome: "taken"; logClaimedTs: string };
+  | { outcome: "taken"; state: JobLogState };
 
 export type SetStatusResult = { outcome: "updated"; job: Job } | { outcome: "missing" } | { outcome: "not-running"; job: Job };
 
@@ -121,9 +151,7 @@ export class JobRepository {
   /** The job and its log claim in one strongly consistent read. */
   async getLogState(id: string): Promise<JobLogState | null> {
     const out = await this.doc.send(new GetCommand({ TableName: this.table, Key: { jobId: id }, ConsistentRead: true }));
-    if (!out.Item) return null;
-    const item = out.Item as JobItem;
-    return { job: toJob(item), logClaimedTs: item.logClaimedTs ?? null };
+    return out.Item ? toLogState(out.Item as JobItem) : null;
   }
 
   /**
@@ -131,18 +159,29 @@ export class JobRepository {
    * logClaimedTs to `last` only if everything claimed so far is before `first`
    * and the job still runs. DynamoDB serialises conditional updates of one
    * item, so two instances can never claim overlapping ranges, and a finished
-   * job's log is closed by the same condition that hands out ranges.
+   * job's log is closed by the same condition that hands out ranges. The claim
+   * stays in logPending until releaseLogRange, holding the watermark below it.
+   * `state` is the item as the caller last read it.
    */
-  async claimLogRange(id: string, first: string, last: string): Promise<ClaimLogResult> {
+  async claimLogRange(id: string, claimId: string, first: string, last: string, state: JobLogState): Promise<ClaimLogResult> {
+    const pending: PendingClaim = { first, claimedAt: new Date().toISOString() };
     try {
       await this.doc.send(
         new UpdateCommand({
           TableName: this.table,
           Key: { jobId: id },
-          UpdateExpression: "SET logClaimedTs = :last",
-          ConditionExpression: "attribute_exists(jobId) AND #status = :running AND (attribute_not_exists(logClaimedTs) OR logClaimedTs < :first)",
-          ExpressionAttributeNames: { "#status": "status" },
-          ExpressionAttributeValues: { ":first": first, ":last": last, ":running": "running" },
+          // A nested path can only be set inside an existing map: the first claim creates it.
+          UpdateExpression: state.hasPendingMap ? "SET logClaimedTs = :last, logPending.#claim = :pending" : "SET logClaimedTs = :last, logPending = :pendingMap",
+          ConditionExpression:
+            "attribute_exists(jobId) AND #status = :running AND (attribute_not_exists(logClaimedTs) OR logClaimedTs < :first) AND " +
+            (state.hasPendingMap ? "attribute_exists(logPending)" : "attribute_not_exists(logPending)"),
+          ExpressionAttributeNames: { "#status": "status", ...(state.hasPendingMap ? { "#claim": claimId } : {}) },
+          ExpressionAttributeValues: {
+            ":first": first,
+            ":last": last,
+            ":running": "running",
+            ...(state.hasPendingMap ? { ":pending": pending } : { ":pendingMap": { [claimId]: pending } }),
+          },
           ReturnValuesOnConditionCheckFailure: "ALL_OLD",
         }),
       );
@@ -153,8 +192,20 @@ export class JobRepository {
       const item = error.Item ? (unmarshall(error.Item) as JobItem) : undefined;
       if (!item) return { outcome: "missing" };
       if (item.status !== "running") return { outcome: "closed", job: toJob(item) };
-      return { outcome: "taken", logClaimedTs: item.logClaimedTs ?? first };
+      return { outcome: "taken", state: toLogState(item) };
     }
+  }
+
+  /** The claim's lines are written, or will never be: the watermark may pass them. */
+  async releaseLogRange(id: string, claimId: string): Promise<void> {
+    await this.doc.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: { jobId: id },
+        UpdateExpression: "REMOVE logPending.#claim",
+        ExpressionAttributeNames: { "#claim": claimId },
+      }),
+    );
   }
 
   async getMany(ids: readonly string[]): Promise<Job[]> {

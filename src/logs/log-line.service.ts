@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import type { z } from "zod";
 import { authorize, type Actor } from "../auth/permissions";
 import type { CacheBackfill } from "../cache/cache-backfill";
@@ -147,20 +148,23 @@ export class LogLineService {
       return { accepted: 0, lastTs: null };
     }
 
-    const { job, lines } = await this.withJobLock(valid.jobId, () => this.claim(valid));
+    const claimId = randomUUID();
+    const { job, lines } = await this.withJobLock(valid.jobId, () => this.claim(valid, claimId));
     let written = 0;
     try {
       await this.logs.append(lines, (count) => (written += count));
     } finally {
       // What DynamoDB holds goes to the cache, even when a later chunk failed.
       if (written > 0) this.writer.enqueueLines(job, lines.slice(0, written));
+      // Released on failure too: the unwritten rest of the range will never come, and readers must not wait for it.
+      await this.jobs.releaseLogRange(job.id, claimId);
     }
     return { accepted: lines.length, lastTs: lines.at(-1)!.ts };
   }
 
   /** Places the batch after the log's claimed end and claims that range, again past whoever claimed first. */
-  private async claim(valid: z.output<typeof appendLogsSchema>): Promise<{ job: Job; lines: LogLine[] }> {
-    const state = await this.jobs.getLogState(valid.jobId);
+  private async claim(valid: z.output<typeof appendLogsSchema>, claimId: string): Promise<{ job: Job; lines: LogLine[] }> {
+    let state = await this.jobs.getLogState(valid.jobId);
     if (!state) throw notFound("job", valid.jobId);
     const { job } = state;
     // A job without a claim may still hold lines written before claims existed.
@@ -175,7 +179,7 @@ export class LogLineService {
         previous = wanted[i]! > previous ? wanted[i]! : previous + 1n;
         return { jobId: job.id, ts: fromMicros(previous), stream: line.stream, data: line.data };
       });
-      const claim = await this.jobs.claimLogRange(job.id, lines[0]!.ts, lines.at(-1)!.ts);
+      const claim = await this.jobs.claimLogRange(job.id, claimId, lines[0]!.ts, lines.at(-1)!.ts, state);
       switch (claim.outcome) {
         case "claimed":
           return { job, lines };
@@ -184,7 +188,8 @@ export class LogLineService {
         case "closed":
           throw conflict(`job ${job.id} is ${claim.job.status}: its log is closed`);
         case "taken":
-          end = claim.logClaimedTs;
+          state = claim.state;
+          end = state.logClaimedTs ?? end;
       }
     }
     throw new AppError(ErrorCode.SERVICE_UNAVAILABLE, `job ${job.id}: ${MAX_CLAIM_ATTEMPTS} appends claimed its log first; try again`);
