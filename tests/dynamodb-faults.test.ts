@@ -137,6 +137,10 @@ describe("a permanent fault leaves nothing half-written in the cache", () => {
     const cached = await t.stores.prisma.$queryRaw<Array<{ k: string }>>`
       SELECT to_char(ts AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') || '|' || data AS k FROM job_logs WHERE job_id = ${job.id}::uuid ORDER BY ts`;
     expect(cached.map((r) => r.k)).toEqual(inDynamo);
+    // The failed append released its claim: readers do not wait for the 35 lines that will never come.
+    const state = await t.server.container.repositories.jobs.getLogState(job.id);
+    expect(state!.logCompleteTs).toBe(state!.logClaimedTs);
+    expect(state!.logCompleteTs! > inDynamo.at(-1)!.split("|")[0]!).toBe(true);
   });
 });
 

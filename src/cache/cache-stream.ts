@@ -114,7 +114,10 @@ function lockKey(name: string): number {
 
 const shardKey = (arn: string, id: string) => `${arn}|${id}`;
 
-/** Our items hold only strings (and numbers, kept as their text). */
+/**
+ * The fields the cache keeps are strings (and numbers, kept as their text).
+ * A job item's logPending map is the log's claim bookkeeping (JobRepository), not cached.
+ */
 function decode(image: Record<string, AttributeValue> | undefined): Record<string, string> | undefined {
   if (!image) return undefined;
   const out: Record<string, string> = {};

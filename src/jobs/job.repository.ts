@@ -2,12 +2,14 @@
 // Items: { jobId, kind: "job", vmId, commandId?, command, status, startedAt, finishedAt? }.
 // kind is the constant partition of the byStartedAt index (jobs across VMs).
 import { ConditionalCheckFailedException, TransactionCanceledException } from "@aws-sdk/client-dynamodb";
+import { unmarshall } from "@aws-sdk/util-dynamodb";
 import { GetCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { toCommandItem } from "../commands/command.repository";
 import type { Command } from "../commands/command.model";
 import type { TableNames } from "../infra/dynamodb/tables";
 import { batchGetAll } from "../infra/dynamodb/batch-get";
 import { queryNewestFirst, type TimeKey } from "../infra/dynamodb/newest-first";
+import { fromMicros, toMicros } from "../shared/log-timestamp";
 import type { Job, JobStatus } from "./job.model";
 
 export interface JobItem {
@@ -19,6 +21,22 @@ export interface JobItem {
   status: JobStatus;
   startedAt: string;
   finishedAt?: string;
+  /**
+   * The last log ts any append has claimed (claimLogRange). Every line of the
+   * job's log is at or below it; absent until the first claim (and on jobs
+   * whose lines were written before claims existed).
+   */
+  logClaimedTs?: string;
+  /**
+   * Claims whose lines are still being written, by claim id. Created by the
+   * first claim and never removed (an empty map means none pending).
+   */
+  logPending?: Record<string, PendingClaim>;
+}
+
+interface PendingClaim {
+  first: string;
+  claimedAt: string;
 }
 
 export const toJob = (item: JobItem): Job => ({
@@ -54,6 +72,38 @@ export interface JobListQuery {
   before?: TimeKey;
   limit: number;
 }
+
+/** A job as an append needs it: its state and how far its log is claimed. */
+export interface JobLogState {
+  job: Job;
+  logClaimedTs: string | null;
+  /**
+   * The watermark: every line at or below it is stored (or its append gave up
+   * on it), so a reader that has read up to it never misses a line below it.
+   * 1 µs before the first pending claim, else the end of the last claim.
+   */
+  logCompleteTs: string | null;
+  /** Whether the item has its logPending map yet (the claim's update differs). */
+  hasPendingMap: boolean;
+}
+
+const toLogState = (item: JobItem): JobLogState => {
+  const pending = Object.values(item.logPending ?? {}).map((claim) => toMicros(claim.first));
+  const lowest = pending.reduce<bigint | null>((min, ts) => (min === null || ts < min ? ts : min), null);
+  return {
+    job: toJob(item),
+    logClaimedTs: item.logClaimedTs ?? null,
+    logCompleteTs: lowest === null ? (item.logClaimedTs ?? null) : fromMicros(lowest - 1n),
+    hasPendingMap: item.logPending !== undefined,
+  };
+};
+
+export type ClaimLogResult =
+  | { outcome: "claimed" }
+  | { outcome: "missing" }
+  | { outcome: "closed"; job: Job }
+  /** Another append claimed up to `logClaimedTs`, at or past the range asked for. */
+  | { outcome: "taken"; state: JobLogState };
 
 export type SetStatusResult = { outcome: "updated"; job: Job } | { outcome: "missing" } | { outcome: "not-running"; job: Job };
 
@@ -96,6 +146,66 @@ export class JobRepository {
   async get(id: string, consistentRead = false): Promise<Job | null> {
     const out = await this.doc.send(new GetCommand({ TableName: this.table, Key: { jobId: id }, ConsistentRead: consistentRead }));
     return out.Item ? toJob(out.Item as JobItem) : null;
+  }
+
+  /** The job and its log claim in one strongly consistent read. */
+  async getLogState(id: string): Promise<JobLogState | null> {
+    const out = await this.doc.send(new GetCommand({ TableName: this.table, Key: { jobId: id }, ConsistentRead: true }));
+    return out.Item ? toLogState(out.Item as JobItem) : null;
+  }
+
+  /**
+   * Claims the log range [first, last] for one append: the job's item moves
+   * logClaimedTs to `last` only if everything claimed so far is before `first`
+   * and the job still runs. DynamoDB serialises conditional updates of one
+   * item, so two instances can never claim overlapping ranges, and a finished
+   * job's log is closed by the same condition that hands out ranges. The claim
+   * stays in logPending until releaseLogRange, holding the watermark below it.
+   * `state` is the item as the caller last read it.
+   */
+  async claimLogRange(id: string, claimId: string, first: string, last: string, state: JobLogState): Promise<ClaimLogResult> {
+    const pending: PendingClaim = { first, claimedAt: new Date().toISOString() };
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { jobId: id },
+          // A nested path can only be set inside an existing map: the first claim creates it.
+          UpdateExpression: state.hasPendingMap ? "SET logClaimedTs = :last, logPending.#claim = :pending" : "SET logClaimedTs = :last, logPending = :pendingMap",
+          ConditionExpression:
+            "attribute_exists(jobId) AND #status = :running AND (attribute_not_exists(logClaimedTs) OR logClaimedTs < :first) AND " +
+            (state.hasPendingMap ? "attribute_exists(logPending)" : "attribute_not_exists(logPending)"),
+          ExpressionAttributeNames: { "#status": "status", ...(state.hasPendingMap ? { "#claim": claimId } : {}) },
+          ExpressionAttributeValues: {
+            ":first": first,
+            ":last": last,
+            ":running": "running",
+            ...(state.hasPendingMap ? { ":pending": pending } : { ":pendingMap": { [claimId]: pending } }),
+          },
+          ReturnValuesOnConditionCheckFailure: "ALL_OLD",
+        }),
+      );
+      return { outcome: "claimed" };
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      // The refusal carries the item as it was, so the loser learns why without another read.
+      const item = error.Item ? (unmarshall(error.Item) as JobItem) : undefined;
+      if (!item) return { outcome: "missing" };
+      if (item.status !== "running") return { outcome: "closed", job: toJob(item) };
+      return { outcome: "taken", state: toLogState(item) };
+    }
+  }
+
+  /** The claim's lines are written, or will never be: the watermark may pass them. */
+  async releaseLogRange(id: string, claimId: string): Promise<void> {
+    await this.doc.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: { jobId: id },
+        UpdateExpression: "REMOVE logPending.#claim",
+        ExpressionAttributeNames: { "#claim": claimId },
+      }),
+    );
   }
 
   async getMany(ids: readonly string[]): Promise<Job[]> {

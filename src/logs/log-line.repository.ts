@@ -63,24 +63,24 @@ export class LogLineRepository {
     return found.map(toLogLine);
   }
 
-  /** Every stored ts of the job at or after `from` (keys only, strongly consistent). */
-  async storedTimestamps(jobId: string, from: string): Promise<string[]> {
-    const found: string[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const out = await this.doc.send(
-        new QueryCommand({
-          TableName: this.table,
-          KeyConditionExpression: "jobId = :jobId AND ts >= :from",
-          ExpressionAttributeValues: { ":jobId": jobId, ":from": from },
-          ProjectionExpression: "ts",
-          ConsistentRead: true,
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      found.push(...(out.Items ?? []).map((item) => String(item.ts)));
-      startKey = out.LastEvaluatedKey;
-    } while (startKey);
-    return found;
+  /**
+   * The ts of the job's last stored line (strongly consistent), or null. Only
+   * appends to a job whose item has no log claim yet need it: lines written
+   * before claims existed.
+   */
+  async lastTs(jobId: string): Promise<string | null> {
+    const out = await this.doc.send(
+      new QueryCommand({
+        TableName: this.table,
+        KeyConditionExpression: "jobId = :jobId",
+        ExpressionAttributeValues: { ":jobId": jobId },
+        ProjectionExpression: "ts",
+        ScanIndexForward: false,
+        Limit: 1,
+        ConsistentRead: true,
+      }),
+    );
+    const item = out.Items?.[0];
+    return item ? String(item.ts) : null;
   }
 }

@@ -1,3 +1,5 @@
+import { randomUUID } from "node:crypto";
+import type { z } from "zod";
 import { authorize, type Actor } from "../auth/permissions";
 import type { CacheBackfill } from "../cache/cache-backfill";
 import { cacheHorizon, type CacheReads } from "../cache/cache-policy";
@@ -5,7 +7,7 @@ import type { CacheWriter } from "../cache/cache-writer";
 import type { JobCacheRepository } from "../cache/job-cache.repository";
 import type { Job } from "../jobs/job.model";
 import type { JobRepository } from "../jobs/job.repository";
-import { notFound } from "../shared/errors";
+import { AppError, ErrorCode, conflict, notFound } from "../shared/errors";
 import { fromMicros, nowLogTimestamp, toMicros } from "../shared/log-timestamp";
 import { decodeCursor, encodeCursor, pageSize, toPage, type Page } from "../shared/pagination";
 import { parseInput } from "../shared/validation";
@@ -14,6 +16,7 @@ import type { LogLineRepository } from "./log-line.repository";
 import { appendLogsSchema, logsQuerySchema, logTimestampSchema, type AppendLogsInput } from "./log-line.schema";
 
 export const LOG_PAGE = { default: 500, max: 1_000 };
+const MAX_CLAIM_ATTEMPTS = 50;
 const CURSOR_KIND = "log";
 const cursorShape = { ts: logTimestampSchema };
 const logFiltersSchema = logsQuerySchema.omit({ jobId: true });
@@ -41,7 +44,11 @@ export interface AppendLogsResult {
 }
 
 export class LogLineService {
-  /** Appends to one job run one after another in this process, so their timestamps cannot collide. */
+  /**
+   * Claims for one job run one after another in this process, so its own
+   * appends do not spend DynamoDB calls beating each other; across processes
+   * the claim's condition decides. The writes themselves run in parallel.
+   */
   private readonly jobLocks = new Map<string, Promise<unknown>>();
 
   constructor(
@@ -122,41 +129,70 @@ export class LogLineService {
   }
 
   /**
-   * Stores lines in the order sent. Each gets a unique microsecond ts: its own
-   * (or the time of receipt), moved 1 µs past the previous line of the batch
-   * and past any line already stored at that ts. The whole batch is validated
-   * before anything is written.
+   * Appends lines in the order sent, after every line the job's log already
+   * has or is being given, whichever instance stores them. Each line keeps its
+   * ts (or the time of receipt) unless that is not past the line before it,
+   * the batch's or the log's: then it moves 1 µs after. The whole batch is
+   * validated before anything is written.
+   *
+   * The range of ts the batch takes is claimed on the job's item first
+   * (JobRepository.claimLogRange): a conditional update that DynamoDB grants
+   * to one append at a time, so a second instance gets the next range instead
+   * of the same one, and a finished job grants none (CONFLICT).
    */
   async append(actor: Actor | null, input: AppendLogsInput): Promise<AppendLogsResult> {
     authorize(actor, "write");
     const valid = parseInput(appendLogsSchema, input, "");
-    const job = await this.jobs.get(valid.jobId, true);
-    if (!job) throw notFound("job", valid.jobId);
-    if (valid.lines.length === 0) return { accepted: 0, lastTs: null };
+    if (valid.lines.length === 0) {
+      if (!(await this.jobs.get(valid.jobId, true))) throw notFound("job", valid.jobId);
+      return { accepted: 0, lastTs: null };
+    }
 
-    return this.withJobLock(job.id, async () => {
-      const receipt = toMicros(nowLogTimestamp());
-      const wanted = valid.lines.map((line) => (line.ts ? toMicros(line.ts) : receipt));
-      // Candidates only ever grow, so nothing below the first one can collide.
-      const first = wanted[0]!;
-      const stored = new Set((await this.logs.storedTimestamps(job.id, fromMicros(first))).map(toMicros));
-      let previous = -1n;
+    const claimId = randomUUID();
+    const { job, lines } = await this.withJobLock(valid.jobId, () => this.claim(valid, claimId));
+    let written = 0;
+    try {
+      await this.logs.append(lines, (count) => (written += count));
+    } finally {
+      // What DynamoDB holds goes to the cache, even when a later chunk failed.
+      if (written > 0) this.writer.enqueueLines(job, lines.slice(0, written));
+      // Released on failure too: the unwritten rest of the range will never come, and readers must not wait for it.
+      await this.jobs.releaseLogRange(job.id, claimId);
+    }
+    return { accepted: lines.length, lastTs: lines.at(-1)!.ts };
+  }
+
+  /** Places the batch after the log's claimed end and claims that range, again past whoever claimed first. */
+  private async claim(valid: z.output<typeof appendLogsSchema>, claimId: string): Promise<{ job: Job; lines: LogLine[] }> {
+    let state = await this.jobs.getLogState(valid.jobId);
+    if (!state) throw notFound("job", valid.jobId);
+    const { job } = state;
+    // A job without a claim may still hold lines written before claims existed.
+    let end = state.logClaimedTs ?? (await this.logs.lastTs(job.id));
+    const receipt = toMicros(nowLogTimestamp());
+    const wanted = valid.lines.map((line) => (line.ts ? toMicros(line.ts) : receipt));
+
+    // Each refusal means another append's claim went through, so the log moved on; the bound only stops a pathological starvation.
+    for (let attempt = 0; attempt < MAX_CLAIM_ATTEMPTS; attempt++) {
+      let previous = end === null ? -1n : toMicros(end);
       const lines: LogLine[] = valid.lines.map((line, i) => {
-        let ts = wanted[i]! > previous ? wanted[i]! : previous + 1n;
-        while (stored.has(ts)) ts += 1n;
-        previous = ts;
-        return { jobId: job.id, ts: fromMicros(ts), stream: line.stream, data: line.data };
+        previous = wanted[i]! > previous ? wanted[i]! : previous + 1n;
+        return { jobId: job.id, ts: fromMicros(previous), stream: line.stream, data: line.data };
       });
-
-      let written = 0;
-      try {
-        await this.logs.append(lines, (count) => (written += count));
-      } finally {
-        // What DynamoDB holds goes to the cache, even when a later chunk failed.
-        if (written > 0) this.writer.enqueueLines(job, lines.slice(0, written));
+      const claim = await this.jobs.claimLogRange(job.id, claimId, lines[0]!.ts, lines.at(-1)!.ts, state);
+      switch (claim.outcome) {
+        case "claimed":
+          return { job, lines };
+        case "missing":
+          throw notFound("job", job.id);
+        case "closed":
+          throw conflict(`job ${job.id} is ${claim.job.status}: its log is closed`);
+        case "taken":
+          state = claim.state;
+          end = state.logClaimedTs ?? end;
       }
-      return { accepted: lines.length, lastTs: lines.at(-1)!.ts };
-    });
+    }
+    throw new AppError(ErrorCode.SERVICE_UNAVAILABLE, `job ${job.id}: ${MAX_CLAIM_ATTEMPTS} appends claimed its log first; try again`);
   }
 
   private async withJobLock<T>(jobId: string, work: () => Promise<T>): Promise<T> {

@@ -2,7 +2,10 @@
 import type { TypedDocumentNode } from "@graphql-typed-document-node/core";
 import { print, type DocumentNode } from "graphql";
 import { loadConfig, type Config } from "../../src/config/env";
+import { createDynamo } from "../../src/infra/dynamodb/client";
+import { tableNames } from "../../src/infra/dynamodb/tables";
 import { createLogger } from "../../src/infra/logger";
+import { createPrisma } from "../../src/infra/postgres/prisma";
 import { startServer, type RunningServer } from "../../src/server";
 import { createTestStores, type TestStoreOptions, type TestStores } from "./stores";
 
@@ -25,7 +28,34 @@ export interface TestServer extends TestStores {
 }
 
 export async function startTestServer(env: Record<string, string> = {}, storeOptions: TestStoreOptions = {}): Promise<TestServer> {
-  const testStores = await createTestStores(storeOptions);
+  return serve(await createTestStores(storeOptions), env);
+}
+
+/**
+ * A second instance of the API on `first`'s stores (the same database and
+ * table prefix) with clients of its own, as a second process would have.
+ * Closing it leaves the stores to `first`.
+ */
+export async function startPeerServer(first: TestServer, env: Record<string, string> = {}): Promise<TestServer> {
+  const prisma = createPrisma(first.databaseUrl);
+  const dynamo = createDynamo({ endpoint: first.dynamoEndpoint });
+  return serve(
+    {
+      stores: { prisma, dynamo, tables: tableNames(first.tablePrefix), databaseUrl: first.databaseUrl },
+      databaseUrl: first.databaseUrl,
+      dynamoEndpoint: first.dynamoEndpoint,
+      tablePrefix: first.tablePrefix,
+      close: async () => {
+        await prisma.$disconnect();
+        dynamo.raw.destroy();
+        dynamo.streams.destroy();
+      },
+    },
+    env,
+  );
+}
+
+async function serve(testStores: TestStores, env: Record<string, string>): Promise<TestServer> {
   const config = loadConfig({
     NODE_ENV: "test",
     PORT: "0",
