@@ -13,7 +13,6 @@ import type { Server } from "node:http";
 import type { Container } from "./container.js";
 import { createContextFactory, type GraphQLContext } from "./graphql/context.js";
 import { createFormatError } from "./graphql/errors.js";
-import { createPlaygroundRouter } from "./graphql/playground.js";
 import { buildGraphQLSchema } from "./graphql/schema.js";
 import { createHealthRouter } from "./health/health.routes.js";
 import { createMetricsRouter, httpMetricsMiddleware } from "./metrics/metrics.routes.js";
@@ -61,7 +60,15 @@ export async function createApp(container: Container, httpServer: Server): Promi
   app.use(httpMetricsMiddleware(container.metrics));
   app.use(createHealthRouter(container.stores));
   app.use(createMetricsRouter(container.metrics));
-  if (!config.isProduction) app.use(createPlaygroundRouter(GRAPHQL_PATH));
+  if (!config.isProduction) {
+    // ruru (the playground, ~200 MB with GraphiQL's editor) is a development
+    // dependency, like the playground itself: a production install lacks it.
+    const playground = await import("./graphql/playground.js").catch((error: unknown) => {
+      logger.warn({ err: error }, "playground not installed (ruru is a development dependency); serving without it");
+      return undefined;
+    });
+    if (playground) app.use(playground.createPlaygroundRouter(GRAPHQL_PATH));
+  }
   app.use(
     GRAPHQL_PATH,
     express.json({ limit: GRAPHQL_BODY_LIMIT }),
