@@ -1,5 +1,6 @@
 # Every target installs what it needs first (npm ci from the lock, once per lock change).
-.PHONY: run test migrate tables purge-cache schema codegen typecheck check-contract install bench bench-smoke
+# Development runs TypeScript through tsx; `make build` + `npm start` is how production runs (dist/).
+.PHONY: build run test migrate tables purge-cache schema codegen typecheck check-contract install bench bench-smoke
 
 STAMP := node_modules/.install-stamp
 
@@ -11,7 +12,11 @@ install: $(STAMP)
 
 ## Serve: embedded PostgreSQL and DynamoDB Local unless DATABASE_URL / DYNAMODB_ENDPOINT / AWS_REGION say otherwise.
 run: $(STAMP)
-	npm start
+	npm run serve:dev
+
+## Compiles src/ to dist/ (npm start, node dist/cli/*.js).
+build: $(STAMP)
+	npm run build
 
 ## The whole test suite against real PostgreSQL (DATABASE_URL, or embedded) and DynamoDB Local.
 test: $(STAMP)

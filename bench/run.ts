@@ -316,12 +316,15 @@ async function waitForHttp(url: string, child: ChildProcess, output: () => strin
   }
 }
 
-/** The Node flags of package.json's start script (`node <flags> --import tsx src/main.ts`), so the API runs as it does in production. */
+/** The Node flags of package.json's start script (`node <flags> dist/main.js`), so the API runs as it does in production. */
 export function startScriptNodeFlags(): string[] {
   const { scripts } = JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> };
   const words = (scripts.start ?? "").trim().split(/\s+/);
-  if (words[0] !== "node" || !words.includes("src/main.ts")) return [];
-  return words.slice(1, words.indexOf("--import") === -1 ? words.indexOf("src/main.ts") : words.indexOf("--import"));
+  const entry = words.findIndex((word) => /(^|\/)main\.[jt]s$/.test(word));
+  if (words[0] !== "node" || entry === -1) return [];
+  const flags = words.slice(1, entry);
+  const tsx = flags.indexOf("--import");
+  return tsx === -1 ? flags : flags.slice(0, tsx);
 }
 
 /** Our server as `npm start` runs it (src/main.ts, with its Node flags), in production mode, on the bench stores. */

@@ -10,16 +10,16 @@ import {
 import { expressMiddleware } from "@as-integrations/express5";
 import express, { type Express } from "express";
 import type { Server } from "node:http";
-import type { Container } from "./container";
-import { createContextFactory, type GraphQLContext } from "./graphql/context";
-import { createFormatError } from "./graphql/errors";
-import { createPlaygroundRouter } from "./graphql/playground";
-import { buildGraphQLSchema } from "./graphql/schema";
-import { createHealthRouter } from "./health/health.routes";
-import { createMetricsRouter, httpMetricsMiddleware } from "./metrics/metrics.routes";
-import { createRestErrorHandler, notFoundHandler } from "./rest/errors";
-import { REST_PREFIX } from "./rest/openapi";
-import { createRestRouter } from "./rest/router";
+import type { Container } from "./container.js";
+import { createContextFactory, type GraphQLContext } from "./graphql/context.js";
+import { createFormatError } from "./graphql/errors.js";
+import { buildGraphQLSchema } from "./graphql/schema.js";
+import { createHealthRouter } from "./health/health.routes.js";
+import { createMetricsRouter, httpMetricsMiddleware } from "./metrics/metrics.routes.js";
+import { requestLog } from "./infra/request-log.js";
+import { createRestErrorHandler, notFoundHandler } from "./rest/errors.js";
+import { REST_PREFIX } from "./rest/openapi.js";
+import { createRestRouter } from "./rest/router.js";
 
 export const GRAPHQL_PATH = "/graphql";
 /** GraphQL request bodies: generous for appendJobLogs batches, bounded for everything else. */
@@ -56,10 +56,19 @@ export async function createApp(container: Container, httpServer: Server): Promi
   const app = express();
   app.disable("x-powered-by");
   app.set("trust proxy", false);
+  app.use(requestLog(logger, GRAPHQL_PATH));
   app.use(httpMetricsMiddleware(container.metrics));
   app.use(createHealthRouter(container.stores));
   app.use(createMetricsRouter(container.metrics));
-  if (!config.isProduction) app.use(createPlaygroundRouter(GRAPHQL_PATH));
+  if (!config.isProduction) {
+    // ruru (the playground, ~200 MB with GraphiQL's editor) is a development
+    // dependency, like the playground itself: a production install lacks it.
+    const playground = await import("./graphql/playground.js").catch((error: unknown) => {
+      logger.warn({ err: error }, "playground not installed (ruru is a development dependency); serving without it");
+      return undefined;
+    });
+    if (playground) app.use(playground.createPlaygroundRouter(GRAPHQL_PATH));
+  }
   app.use(
     GRAPHQL_PATH,
     express.json({ limit: GRAPHQL_BODY_LIMIT }),

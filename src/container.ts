@@ -1,28 +1,28 @@
 // Builds the long-lived parts once at start: repositories over the stores and
 // the services over them. Transports (GraphQL, REST) only ever see services.
-import type { Config } from "./config/env";
-import { createTokenIssuer, type TokenIssuer } from "./auth/token";
-import type { Dynamo } from "./infra/dynamodb/client";
-import type { TableNames } from "./infra/dynamodb/tables";
-import type { Logger } from "./infra/logger";
-import type { PrismaClient } from "./infra/postgres/prisma";
-import { createMetrics, type Metrics } from "./metrics/metrics";
-import { CacheBackfill } from "./cache/cache-backfill";
-import { CacheReads } from "./cache/cache-policy";
-import { CacheStream } from "./cache/cache-stream";
-import { reportCacheWriter } from "./cache/cache.metrics";
-import { CacheWriter } from "./cache/cache-writer";
-import { JobCacheRepository } from "./cache/job-cache.repository";
-import { CommandRepository } from "./commands/command.repository";
-import { CommandService } from "./commands/command.service";
-import { JobRepository } from "./jobs/job.repository";
-import { JobService } from "./jobs/job.service";
-import { LogLineRepository } from "./logs/log-line.repository";
-import { LogLineService } from "./logs/log-line.service";
-import { UserRepository } from "./users/user.repository";
-import { UserService } from "./users/user.service";
-import { VmRepository } from "./vms/vm.repository";
-import { VmService } from "./vms/vm.service";
+import type { Config } from "./config/env.js";
+import { createTokenIssuer, type TokenIssuer } from "./auth/token.js";
+import type { Dynamo } from "./infra/dynamodb/client.js";
+import type { TableNames } from "./infra/dynamodb/tables.js";
+import type { Logger } from "./infra/logger.js";
+import type { PrismaClient } from "./infra/postgres/prisma.js";
+import { createMetrics, type Metrics } from "./metrics/metrics.js";
+import { CacheBackfill } from "./cache/cache-backfill.js";
+import { CacheReads } from "./cache/cache-policy.js";
+import { CacheStream } from "./cache/cache-stream.js";
+import { reportCacheWriter } from "./cache/cache.metrics.js";
+import { CacheWriter } from "./cache/cache-writer.js";
+import { JobCacheRepository } from "./cache/job-cache.repository.js";
+import { CommandRepository } from "./commands/command.repository.js";
+import { CommandService } from "./commands/command.service.js";
+import { JobRepository } from "./jobs/job.repository.js";
+import { JobService } from "./jobs/job.service.js";
+import { LogLineRepository } from "./logs/log-line.repository.js";
+import { LogLineService } from "./logs/log-line.service.js";
+import { UserRepository } from "./users/user.repository.js";
+import { UserService } from "./users/user.service.js";
+import { VmRepository } from "./vms/vm.repository.js";
+import { VmService } from "./vms/vm.service.js";
 
 export interface Stores {
   prisma: PrismaClient;

@@ -1,10 +1,10 @@
 // Entry point: validate the configuration, open (or start) the stores, serve.
-import { describePurge, purgeCache } from "./cache/cache-purge";
-import { schedulePurge } from "./cache/purge-schedule";
-import { ConfigError, loadConfig, type Config } from "./config/env";
-import { createLogger } from "./infra/logger";
-import { startServer } from "./server";
-import { openStores } from "./stores";
+import { describePurge, purgeCache } from "./cache/cache-purge.js";
+import { schedulePurge } from "./cache/purge-schedule.js";
+import { ConfigError, loadConfig, type Config } from "./config/env.js";
+import { createLogger, wantsPrettyLogs } from "./infra/logger.js";
+import { startServer } from "./server.js";
+import { openStores } from "./stores.js";
 
 let config: Config;
 try {
@@ -17,8 +17,13 @@ try {
   throw error;
 }
 
-const logger = createLogger(config.logLevel);
-const opened = await openStores(config, logger);
+const logger = createLogger(config.logLevel, { pretty: wantsPrettyLogs(config.isProduction) });
+// A store that cannot be opened (unreachable, not installed) ends the process
+// with one clear line rather than a stack trace.
+const opened = await openStores(config, logger).catch((error: unknown) => {
+  console.error(`cannot start: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});
 // ADMIN_EMAIL / ADMIN_PASSWORD: the first admin (idempotent), ensured before
 // listening so it can sign in from the first request. Without it the operator
 // may have no way in, so a failure stops the process.

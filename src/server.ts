@@ -1,9 +1,9 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { createApp } from "./app";
-import type { Config } from "./config/env";
-import { createContainer, type Container, type Stores } from "./container";
-import type { Logger } from "./infra/logger";
+import { createApp } from "./app.js";
+import type { Config } from "./config/env.js";
+import { createContainer, type Container, type Stores } from "./container.js";
+import type { Logger } from "./infra/logger.js";
 
 export interface RunningServer {
   url: string;

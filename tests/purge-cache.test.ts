@@ -152,7 +152,7 @@ describe("purgeCache", () => {
 
 describe("npm run purge-cache (the CLI)", () => {
   const cli = (env: Record<string, string>) =>
-    run(process.execPath, ["--import", "tsx", "scripts/purge-cache.ts"], {
+    run(process.execPath, ["--import", "tsx", "src/cli/purge-cache.ts"], {
       cwd: ROOT,
       env: { ...process.env, CACHE_TTL_DAYS: "", ...env },
     }).then(

@@ -1,11 +1,11 @@
 // Turns a request's Authorization header into the Actor the services check.
 // Shared by the GraphQL context and the REST middleware.
 import type DataLoader from "dataloader";
-import type { Logger } from "../infra/logger";
-import { AppError, ErrorCode, unauthenticated } from "../shared/errors";
-import type { User } from "../users/user.model";
-import { ROLES, type Actor, type Role } from "./permissions";
-import { bearerToken, type TokenIssuer } from "./token";
+import type { Logger } from "../infra/logger.js";
+import { AppError, ErrorCode, unauthenticated } from "../shared/errors.js";
+import type { User } from "../users/user.model.js";
+import { ROLES, type Actor, type Role } from "./permissions.js";
+import { bearerToken, type TokenIssuer } from "./token.js";
 
 /**
  * Null without a token; UNAUTHENTICATED for an expired or forged one, or one

@@ -1,6 +1,6 @@
 // Roles and what each may do, enforced in the services so GraphQL and REST share
 // them; GraphQL also declares them on the schema with @Authorized.
-import { forbidden, unauthenticated } from "../shared/errors";
+import { forbidden, unauthenticated } from "../shared/errors.js";
 
 export const ROLES = ["admin", "dev", "viewer"] as const;
 export type Role = (typeof ROLES)[number];

@@ -3,12 +3,12 @@
 // the background), so a cached job row always comes with complete lines.
 // Jobs with more lines than `maxLines` are not backfilled: they stay misses
 // and keep reading DynamoDB, which is correct, only slower.
-import type { Logger } from "../infra/logger";
-import type { Job } from "../jobs/job.model";
-import type { LogLineRepository } from "../logs/log-line.repository";
-import type { LogLine } from "../logs/log-line.model";
-import type { CacheWriter } from "./cache-writer";
-import { noopCacheMetrics, type CacheMetrics } from "./cache.metrics";
+import type { Logger } from "../infra/logger.js";
+import type { Job } from "../jobs/job.model.js";
+import type { LogLineRepository } from "../logs/log-line.repository.js";
+import type { LogLine } from "../logs/log-line.model.js";
+import type { CacheWriter } from "./cache-writer.js";
+import { noopCacheMetrics, type CacheMetrics } from "./cache.metrics.js";
 
 const PAGE = 1_000;
 

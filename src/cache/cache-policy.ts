@@ -38,8 +38,8 @@
 // consistent. `consistency: STRONG` reads DynamoDB directly. With
 // CACHE_STREAM=off rule 5 is skipped, and other writers' rows are not covered
 // at all: one instance only (tests).
-import type { Logger } from "../infra/logger";
-import type { CacheMetrics, CacheMissReason, CacheTable } from "./cache.metrics";
+import type { Logger } from "../infra/logger.js";
+import type { CacheMetrics, CacheMissReason, CacheTable } from "./cache.metrics.js";
 
 export const DAY_MS = 86_400_000;
 

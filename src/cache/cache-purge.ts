@@ -23,7 +23,7 @@
 //   another server instance) does not wait: it reports "another purge is
 //   running" and succeeds, since the running one is doing the work.
 import pg from "pg";
-import type { CacheMetrics, PurgeCounts } from "./cache.metrics";
+import type { CacheMetrics, PurgeCounts } from "./cache.metrics.js";
 
 /**
  * Rows examined per statement. 1000 primary-key entries cost a few

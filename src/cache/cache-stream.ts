@@ -42,14 +42,14 @@ import {
   type DynamoDBStreamsClient,
 } from "@aws-sdk/client-dynamodb-streams";
 import pg from "pg";
-import type { TableNames } from "../infra/dynamodb/tables";
-import type { Logger } from "../infra/logger";
-import type { Job } from "../jobs/job.model";
-import { toJob, type JobItem, type JobRepository } from "../jobs/job.repository";
-import type { LogLine, LogStream } from "../logs/log-line.model";
-import type { CacheMetrics } from "./cache.metrics";
-import type { CacheWriter } from "./cache-writer";
-import type { JobCacheRepository } from "./job-cache.repository";
+import type { TableNames } from "../infra/dynamodb/tables.js";
+import type { Logger } from "../infra/logger.js";
+import type { Job } from "../jobs/job.model.js";
+import { toJob, type JobItem, type JobRepository } from "../jobs/job.repository.js";
+import type { LogLine, LogStream } from "../logs/log-line.model.js";
+import type { CacheMetrics } from "./cache.metrics.js";
+import type { CacheWriter } from "./cache-writer.js";
+import type { JobCacheRepository } from "./job-cache.repository.js";
 
 export interface CacheStreamOptions {
   /** Pause between rounds once every shard is at its tip. */

@@ -7,10 +7,10 @@
 // What is queued (or being flushed) is also what the cache does not yet hold:
 // readers ask the writer before trusting the cache (see cache-policy.ts).
 import { EventEmitter } from "node:events";
-import type { Logger } from "../infra/logger";
-import type { Job } from "../jobs/job.model";
-import type { LogLine } from "../logs/log-line.model";
-import type { JobCacheRepository } from "./job-cache.repository";
+import type { Logger } from "../infra/logger.js";
+import type { Job } from "../jobs/job.model.js";
+import type { LogLine } from "../logs/log-line.model.js";
+import type { JobCacheRepository } from "./job-cache.repository.js";
 
 export interface CacheWriterOptions {
   /** Most jobs / lines one flush writes (one transaction). */

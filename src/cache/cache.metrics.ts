@@ -2,7 +2,7 @@
 // this interface; createCacheMetrics backs it with Prometheus metrics in the
 // app's registry (served at GET /metrics), noopCacheMetrics with nothing.
 import { Counter, Gauge, type Registry } from "prom-client";
-import type { CacheWriter } from "./cache-writer";
+import type { CacheWriter } from "./cache-writer.js";
 
 export type CacheTable = "jobs" | "job_logs";
 

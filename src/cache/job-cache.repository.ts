@@ -1,11 +1,11 @@
 // The Postgres cache of DynamoDB's jobs and log lines (tables jobs, job_logs).
 // Raw SQL: multi-row upserts and a window function have no Prisma model API,
 // and log timestamps must keep microseconds, which Prisma's DateTime drops.
-import { Prisma } from "../generated/prisma/client";
-import type { PrismaClient } from "../infra/postgres/prisma";
-import type { TimeKey } from "../infra/dynamodb/newest-first";
-import type { Job, JobStatus } from "../jobs/job.model";
-import type { LogLine, LogStream } from "../logs/log-line.model";
+import { Prisma } from "../generated/prisma/client.js";
+import type { PrismaClient } from "../infra/postgres/prisma.js";
+import type { TimeKey } from "../infra/dynamodb/newest-first.js";
+import type { Job, JobStatus } from "../jobs/job.model.js";
+import type { LogLine, LogStream } from "../logs/log-line.model.js";
 
 const JOB_ROWS_PER_STATEMENT = 500; // 7 parameters a row
 const LOG_ROWS_PER_STATEMENT = 1_000; // 4 parameters a row

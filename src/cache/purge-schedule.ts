@@ -5,7 +5,7 @@
 //   "every 6h", "every 45m"               at that interval from start (1m to 7d)
 // Several instances may share one schedule: the purge's advisory lock lets
 // one of them work and the others report "skipped".
-import type { Logger } from "../infra/logger";
+import type { Logger } from "../infra/logger.js";
 
 export type PurgeSchedule =
   | { kind: "daily"; hour: number; minute: number }

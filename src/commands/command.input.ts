@@ -1,7 +1,7 @@
 // GraphQL shapes of the command inputs; the rules live in command.schema.ts.
 import { Field, ID, InputType, ObjectType } from "type-graphql";
-import { JobType } from "../jobs/job.type";
-import { CommandType } from "./command.type";
+import { JobType } from "../jobs/job.type.js";
+import { CommandType } from "./command.type.js";
 
 @InputType("SendCommandInput")
 export class SendCommandInputType {

@@ -1,9 +1,9 @@
 // The REST shapes of commands: the GraphQL Command, flat; `issuedBy` is the
 // issuing user's id (GraphQL resolves it to a User), null once that user is erased.
 import { z } from "zod";
-import { jobJsonSchema, presentJob } from "../jobs/job.presenter";
-import type { Command } from "./command.model";
-import type { SendCommandResult } from "./command.service";
+import { jobJsonSchema, presentJob } from "../jobs/job.presenter.js";
+import type { Command } from "./command.model.js";
+import type { SendCommandResult } from "./command.service.js";
 
 export const commandJsonSchema = z
   .object({

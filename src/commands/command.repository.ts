@@ -3,9 +3,9 @@
 // (not null) once the user is erased, so the sparse byIssuedBy index forgets it.
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { GetCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import { batchGetAll } from "../infra/dynamodb/batch-get";
-import { queryNewestFirst, type TimeKey } from "../infra/dynamodb/newest-first";
-import type { Command } from "./command.model";
+import { batchGetAll } from "../infra/dynamodb/batch-get.js";
+import { queryNewestFirst, type TimeKey } from "../infra/dynamodb/newest-first.js";
+import type { Command } from "./command.model.js";
 
 export interface CommandItem {
   commandId: string;

@@ -1,13 +1,13 @@
 import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from "type-graphql";
-import { rolesWith } from "../auth/permissions";
-import type { GraphQLContext } from "../graphql/context";
-import { JOB_PAGE } from "../jobs/job.service";
-import { JobConnection } from "../jobs/job.type";
-import { UserType } from "../users/user.type";
-import { VmType } from "../vms/vm.type";
-import { SendCommandInputType, SendCommandPayloadType } from "./command.input";
-import type { Command } from "./command.model";
-import { CommandType } from "./command.type";
+import { rolesWith } from "../auth/permissions.js";
+import type { GraphQLContext } from "../graphql/context.js";
+import { JOB_PAGE } from "../jobs/job.service.js";
+import { JobConnection } from "../jobs/job.type.js";
+import { UserType } from "../users/user.type.js";
+import { VmType } from "../vms/vm.type.js";
+import { SendCommandInputType, SendCommandPayloadType } from "./command.input.js";
+import type { Command } from "./command.model.js";
+import { CommandType } from "./command.type.js";
 
 @Resolver(() => CommandType)
 export class CommandResolver {

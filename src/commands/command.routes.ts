@@ -1,11 +1,11 @@
 // /api/commands: the legacy REST routes over CommandService.
 import { z } from "zod";
-import { pageArgs, pageQuery, pageSchema, presentPage } from "../rest/pagination";
-import { defineRoute } from "../rest/route";
-import { notFound } from "../shared/errors";
-import { commandJsonSchema, presentCommand, presentSendCommand, sendCommandJsonSchema } from "./command.presenter";
-import { commandIdSchema, listCommandsSchema, sendCommandSchema } from "./command.schema";
-import { COMMAND_PAGE } from "./command.service";
+import { pageArgs, pageQuery, pageSchema, presentPage } from "../rest/pagination.js";
+import { defineRoute } from "../rest/route.js";
+import { notFound } from "../shared/errors.js";
+import { commandJsonSchema, presentCommand, presentSendCommand, sendCommandJsonSchema } from "./command.presenter.js";
+import { commandIdSchema, listCommandsSchema, sendCommandSchema } from "./command.schema.js";
+import { COMMAND_PAGE } from "./command.service.js";
 
 export const COMMAND_ROUTES = [
   defineRoute({

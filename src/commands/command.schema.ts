@@ -1,9 +1,9 @@
 // Input rules for commands, shared by the GraphQL and REST transports.
 // Command text: 1 to COMMAND_LIMITS.textBytes bytes (UTF-8), not blank, stored as sent.
 import { z } from "zod";
-import { storableText } from "../shared/storable-text";
-import { uuidSchema } from "../shared/validation";
-import { vmIdSchema } from "../vms/vm.schema";
+import { storableText } from "../shared/storable-text.js";
+import { uuidSchema } from "../shared/validation.js";
+import { vmIdSchema } from "../vms/vm.schema.js";
 
 export const COMMAND_LIMITS = { textBytes: 16 * 1024 };
 

@@ -1,8 +1,8 @@
 // Command's own fields. The joins (vm, issuedBy, jobs) are field resolvers in
 // command.resolver.ts.
 import { Field, ID, ObjectType } from "type-graphql";
-import { connectionOf } from "../graphql/connection";
-import { DateTimeISO } from "../graphql/scalars";
+import { connectionOf } from "../graphql/connection.js";
+import { DateTimeISO } from "../graphql/scalars.js";
 
 @ObjectType("Command")
 export class CommandType {

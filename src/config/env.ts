@@ -1,7 +1,7 @@
 // The one place that reads process.env. Every problem is collected and reported
 // together, so a misconfigured deployment fails once, with the whole list.
 import { z } from "zod";
-import { parsePurgeSchedule, type PurgeSchedule } from "../cache/purge-schedule";
+import { parsePurgeSchedule, type PurgeSchedule } from "../cache/purge-schedule.js";
 
 const emptyAsUnset = (value: unknown) => (value === "" ? undefined : value);
 const optionalString = z.preprocess(emptyAsUnset, z.string().optional());
@@ -59,6 +59,22 @@ const envSchema = z
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === "production" && !env.JWT_SECRET) {
       ctx.addIssue({ code: "custom", path: ["JWT_SECRET"], message: "is required when NODE_ENV=production" });
+    }
+    // Embedded stores keep data in a local folder, die with the process and are
+    // not installed in a production install: production needs real stores.
+    if (env.NODE_ENV === "production" && !env.DATABASE_URL) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["DATABASE_URL"],
+        message: "is required when NODE_ENV=production (refusing to start an embedded PostgreSQL: production needs real stores)",
+      });
+    }
+    if (env.NODE_ENV === "production" && !env.DYNAMODB_ENDPOINT && !env.AWS_REGION) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["DYNAMODB_ENDPOINT"],
+        message: "or AWS_REGION is required when NODE_ENV=production (refusing to start an embedded DynamoDB Local: production needs real stores)",
+      });
     }
     if (Boolean(env.ADMIN_EMAIL) !== Boolean(env.ADMIN_PASSWORD)) {
       ctx.addIssue({ code: "custom", path: ["ADMIN_PASSWORD"], message: "ADMIN_EMAIL and ADMIN_PASSWORD go together" });

@@ -2,9 +2,9 @@
 // rules for REST; this makes them visible on the GraphQL operations, and throws
 // the same coded errors.
 import type { AuthChecker } from "type-graphql";
-import type { Role } from "../auth/permissions";
-import { forbidden, unauthenticated } from "../shared/errors";
-import type { GraphQLContext } from "./context";
+import type { Role } from "../auth/permissions.js";
+import { forbidden, unauthenticated } from "../shared/errors.js";
+import type { GraphQLContext } from "./context.js";
 
 export const authChecker: AuthChecker<GraphQLContext, Role> = ({ context }, roles) => {
   if (!context.actor) throw unauthenticated();

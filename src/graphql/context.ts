@@ -1,9 +1,9 @@
 import type { Request } from "express";
-import { resolveActor } from "../auth/actor";
-import type { Actor } from "../auth/permissions";
-import type { Container, Services } from "../container";
-import { toGraphQLError } from "./errors";
-import { createLoaders, createServiceLoaders, type RequestLoaders } from "./loaders";
+import { resolveActor } from "../auth/actor.js";
+import type { Actor } from "../auth/permissions.js";
+import type { Container, Services } from "../container.js";
+import { toGraphQLError } from "./errors.js";
+import { createLoaders, createServiceLoaders, type RequestLoaders } from "./loaders.js";
 
 export interface GraphQLContext {
   actor: Actor | null;

@@ -1,8 +1,8 @@
 // The one mapping from service errors to GraphQL errors.
 import { unwrapResolverError } from "@apollo/server/errors";
 import { GraphQLError, type GraphQLFormattedError } from "graphql";
-import { AppError, ErrorCode } from "../shared/errors";
-import type { Logger } from "../infra/logger";
+import { AppError, ErrorCode } from "../shared/errors.js";
+import type { Logger } from "../infra/logger.js";
 
 const HTTP_STATUS: Partial<Record<ErrorCode, number>> = {
   UNAUTHENTICATED: 401,

@@ -1,16 +1,16 @@
 // DataLoaders, created per request so nothing cached outlives the request that
 // read it. Each batches by store: one Prisma query, or BatchGetItem per 100 keys.
 import DataLoader from "dataloader";
-import type { Actor } from "../auth/permissions";
-import type { Repositories, Services } from "../container";
-import type { Command } from "../commands/command.model";
-import type { Job } from "../jobs/job.model";
-import type { JobPageArgs } from "../jobs/job.service";
-import type { LogLine } from "../logs/log-line.model";
-import type { LogPageArgs } from "../logs/log-line.service";
-import type { Page } from "../shared/pagination";
-import type { User } from "../users/user.model";
-import type { Vm } from "../vms/vm.model";
+import type { Actor } from "../auth/permissions.js";
+import type { Repositories, Services } from "../container.js";
+import type { Command } from "../commands/command.model.js";
+import type { Job } from "../jobs/job.model.js";
+import type { JobPageArgs } from "../jobs/job.service.js";
+import type { LogLine } from "../logs/log-line.model.js";
+import type { LogPageArgs } from "../logs/log-line.service.js";
+import type { Page } from "../shared/pagination.js";
+import type { User } from "../users/user.model.js";
+import type { Vm } from "../vms/vm.model.js";
 
 export interface Loaders {
   userById: DataLoader<string, User | null>;

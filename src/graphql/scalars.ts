@@ -1,6 +1,6 @@
 import { GraphQLScalarType, Kind } from "graphql";
 import { DateTimeISOResolver, EmailAddressResolver, JSONObjectResolver } from "graphql-scalars";
-import { isLogTimestamp } from "../shared/log-timestamp";
+import { isLogTimestamp } from "../shared/log-timestamp.js";
 
 export { DateTimeISOResolver as DateTimeISO, EmailAddressResolver as EmailAddress, JSONObjectResolver as JSONObject };
 

@@ -1,12 +1,12 @@
 import "reflect-metadata";
 import { printSchema, type GraphQLSchema } from "graphql";
 import { buildSchema } from "type-graphql";
-import { UserResolver } from "../users/user.resolver";
-import { CommandResolver } from "../commands/command.resolver";
-import { JobResolver } from "../jobs/job.resolver";
-import { LogLineResolver } from "../logs/log-line.resolver";
-import { VmResolver } from "../vms/vm.resolver";
-import { authChecker } from "./auth-checker";
+import { UserResolver } from "../users/user.resolver.js";
+import { CommandResolver } from "../commands/command.resolver.js";
+import { JobResolver } from "../jobs/job.resolver.js";
+import { LogLineResolver } from "../logs/log-line.resolver.js";
+import { VmResolver } from "../vms/vm.resolver.js";
+import { authChecker } from "./auth-checker.js";
 
 // Every feature's resolvers; the schema (and schema.graphql) is built from these.
 const RESOLVERS = [VmResolver, CommandResolver, JobResolver, LogLineResolver, UserResolver] as const;

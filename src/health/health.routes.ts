@@ -3,7 +3,7 @@
 // and logs still read from DynamoDB.
 import { DescribeTableCommand } from "@aws-sdk/client-dynamodb";
 import { Router } from "express";
-import type { Stores } from "../container";
+import type { Stores } from "../container.js";
 
 type StoreState = "up" | "down";
 

@@ -8,7 +8,7 @@
 // Metrics subscribe a listener (src/metrics/metrics.ts); tests count with
 // StoreCallCounter to see which store answered and how often.
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import type { PrismaClient } from "./postgres/prisma";
+import type { PrismaClient } from "./postgres/prisma.js";
 
 export type StoreName = "dynamodb" | "postgres";
 

@@ -1,7 +1,7 @@
 // The REST shape of a job: the GraphQL Job, flat, `status` in lower case as stored.
 import { z } from "zod";
-import type { Job } from "./job.model";
-import { jobStatusSchema } from "./job.schema";
+import type { Job } from "./job.model.js";
+import { jobStatusSchema } from "./job.schema.js";
 
 export const jobJsonSchema = z
   .object({

@@ -4,13 +4,13 @@
 import { ConditionalCheckFailedException, TransactionCanceledException } from "@aws-sdk/client-dynamodb";
 import { unmarshall } from "@aws-sdk/util-dynamodb";
 import { GetCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import { toCommandItem } from "../commands/command.repository";
-import type { Command } from "../commands/command.model";
-import type { TableNames } from "../infra/dynamodb/tables";
-import { batchGetAll } from "../infra/dynamodb/batch-get";
-import { queryNewestFirst, type TimeKey } from "../infra/dynamodb/newest-first";
-import { fromMicros, toMicros } from "../shared/log-timestamp";
-import type { Job, JobStatus } from "./job.model";
+import { toCommandItem } from "../commands/command.repository.js";
+import type { Command } from "../commands/command.model.js";
+import type { TableNames } from "../infra/dynamodb/tables.js";
+import { batchGetAll } from "../infra/dynamodb/batch-get.js";
+import { queryNewestFirst, type TimeKey } from "../infra/dynamodb/newest-first.js";
+import { fromMicros, toMicros } from "../shared/log-timestamp.js";
+import type { Job, JobStatus } from "./job.model.js";
 
 export interface JobItem {
   jobId: string;

@@ -1,13 +1,13 @@
 import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from "type-graphql";
-import { rolesWith } from "../auth/permissions";
-import type { GraphQLContext } from "../graphql/context";
-import { LogTimestamp } from "../graphql/scalars";
-import { LOG_PAGE } from "../logs/log-line.service";
-import { LogLineConnection, LogStreamEnum } from "../logs/log-line.type";
-import { VmType } from "../vms/vm.type";
-import type { Job } from "./job.model";
-import { JOB_PAGE } from "./job.service";
-import { JobConnection, JobFilterInputType, JobStatusEnum, JobType, ReadConsistencyEnum } from "./job.type";
+import { rolesWith } from "../auth/permissions.js";
+import type { GraphQLContext } from "../graphql/context.js";
+import { LogTimestamp } from "../graphql/scalars.js";
+import { LOG_PAGE } from "../logs/log-line.service.js";
+import { LogLineConnection, LogStreamEnum } from "../logs/log-line.type.js";
+import { VmType } from "../vms/vm.type.js";
+import type { Job } from "./job.model.js";
+import { JOB_PAGE } from "./job.service.js";
+import { JobConnection, JobFilterInputType, JobStatusEnum, JobType, ReadConsistencyEnum } from "./job.type.js";
 
 @Resolver(() => JobType)
 export class JobResolver {

@@ -1,12 +1,12 @@
 // /api/jobs: the legacy REST routes over JobService (DynamoDB with the
 // PostgreSQL cache in front, as GraphQL's job, jobs and setJobStatus).
 import { z } from "zod";
-import { pageArgs, pageQuery, pageSchema, presentPage } from "../rest/pagination";
-import { defineRoute } from "../rest/route";
-import { notFound } from "../shared/errors";
-import { jobJsonSchema, presentJob } from "./job.presenter";
-import { jobFilterFieldsSchema, jobIdSchema, readConsistencySchema, setJobStatusSchema } from "./job.schema";
-import { JOB_PAGE } from "./job.service";
+import { pageArgs, pageQuery, pageSchema, presentPage } from "../rest/pagination.js";
+import { defineRoute } from "../rest/route.js";
+import { notFound } from "../shared/errors.js";
+import { jobJsonSchema, presentJob } from "./job.presenter.js";
+import { jobFilterFieldsSchema, jobIdSchema, readConsistencySchema, setJobStatusSchema } from "./job.schema.js";
+import { JOB_PAGE } from "./job.service.js";
 
 const jobParams = z.object({ jobId: jobIdSchema });
 // Strict ISO 8601 in the query string, as GraphQL's DateTimeISO; the service turns it into a Date.

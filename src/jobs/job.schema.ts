@@ -1,7 +1,7 @@
 // Input rules for jobs, shared by the GraphQL and REST transports.
 import { z } from "zod";
-import { uuidSchema } from "../shared/validation";
-import { vmIdSchema } from "../vms/vm.schema";
+import { uuidSchema } from "../shared/validation.js";
+import { vmIdSchema } from "../vms/vm.schema.js";
 
 export const jobIdSchema = uuidSchema;
 export const jobStatusSchema = z.enum(["running", "success", "failed"]);

@@ -1,7 +1,7 @@
 // Job's own fields. The joins (vm, logs) are field resolvers in job.resolver.ts.
 import { Field, ID, InputType, ObjectType, registerEnumType } from "type-graphql";
-import { connectionOf } from "../graphql/connection";
-import { DateTimeISO } from "../graphql/scalars";
+import { connectionOf } from "../graphql/connection.js";
+import { DateTimeISO } from "../graphql/scalars.js";
 
 /** GraphQL's JobStatus enum; the stores keep the lower-case value. */
 export enum JobStatusEnum {

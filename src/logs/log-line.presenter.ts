@@ -1,8 +1,8 @@
 // The REST shapes of log lines: the GraphQL LogLine, flat; `ts` keeps its microseconds.
 import { z } from "zod";
-import type { LogLine } from "./log-line.model";
-import { logStreamSchema } from "./log-line.schema";
-import type { AppendLogsResult } from "./log-line.service";
+import type { LogLine } from "./log-line.model.js";
+import { logStreamSchema } from "./log-line.schema.js";
+import type { AppendLogsResult } from "./log-line.service.js";
 
 const logTimestampJson = z.string().meta({ description: "UTC with microseconds, e.g. 2026-11-26T09:41:10.123456Z." });
 

@@ -1,8 +1,8 @@
 // Log lines live in DynamoDB (authoritative): one item per line, key jobId + ts.
 // ts is a fixed-width microsecond string, so the sort key's order is time order.
 import { QueryCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import { batchPutAll } from "../infra/dynamodb/batch-write";
-import type { LogLine, LogStream } from "./log-line.model";
+import { batchPutAll } from "../infra/dynamodb/batch-write.js";
+import type { LogLine, LogStream } from "./log-line.model.js";
 
 interface LogItem {
   jobId: string;

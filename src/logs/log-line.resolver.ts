@@ -1,9 +1,9 @@
 import { Arg, Authorized, Ctx, ID, Int, Mutation, Query, Resolver } from "type-graphql";
-import { rolesWith } from "../auth/permissions";
-import type { GraphQLContext } from "../graphql/context";
-import { LogTimestamp } from "../graphql/scalars";
-import { LOG_PAGE } from "./log-line.service";
-import { AppendLogsPayloadType, LogLineConnection, LogLineInputType, LogLineType, LogStreamEnum } from "./log-line.type";
+import { rolesWith } from "../auth/permissions.js";
+import type { GraphQLContext } from "../graphql/context.js";
+import { LogTimestamp } from "../graphql/scalars.js";
+import { LOG_PAGE } from "./log-line.service.js";
+import { AppendLogsPayloadType, LogLineConnection, LogLineInputType, LogLineType, LogStreamEnum } from "./log-line.type.js";
 
 @Resolver(() => LogLineType)
 export class LogLineResolver {

@@ -1,12 +1,12 @@
 // /api/logs: the legacy REST routes over LogLineService. Appends take the
 // larger body limit (LOG_BODY_LIMIT): log batches are what is big here.
 import { z } from "zod";
-import { pageArgs, pageQuery, pageSchema, presentPage } from "../rest/pagination";
-import { defineRoute, LOG_BODY_LIMIT } from "../rest/route";
-import { jobIdSchema } from "../jobs/job.schema";
-import { appendLogsResultJsonSchema, logLineJsonSchema, presentAppendLogs, presentLogLine } from "./log-line.presenter";
-import { appendLogsSchema, logsQuerySchema } from "./log-line.schema";
-import { LOG_PAGE } from "./log-line.service";
+import { pageArgs, pageQuery, pageSchema, presentPage } from "../rest/pagination.js";
+import { defineRoute, LOG_BODY_LIMIT } from "../rest/route.js";
+import { jobIdSchema } from "../jobs/job.schema.js";
+import { appendLogsResultJsonSchema, logLineJsonSchema, presentAppendLogs, presentLogLine } from "./log-line.presenter.js";
+import { appendLogsSchema, logsQuerySchema } from "./log-line.schema.js";
+import { LOG_PAGE } from "./log-line.service.js";
 
 const jobParams = z.object({ jobId: jobIdSchema });
 

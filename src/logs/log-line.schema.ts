@@ -5,9 +5,9 @@
 // (2 MB for GraphQL) bounds a call too. NUL characters and lone surrogates are
 // refused (see storableText): the cache must hold the same bytes as DynamoDB.
 import { z } from "zod";
-import { isLogTimestamp } from "../shared/log-timestamp";
-import { storableText } from "../shared/storable-text";
-import { uuidSchema } from "../shared/validation";
+import { isLogTimestamp } from "../shared/log-timestamp.js";
+import { storableText } from "../shared/storable-text.js";
+import { uuidSchema } from "../shared/validation.js";
 
 export const LOG_LIMITS = { linesPerCall: 5_000, lineBytes: 16 * 1024 };
 

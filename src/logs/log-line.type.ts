@@ -1,6 +1,6 @@
 import { Field, ID, InputType, Int, ObjectType, registerEnumType } from "type-graphql";
-import { connectionOf } from "../graphql/connection";
-import { LogTimestamp } from "../graphql/scalars";
+import { connectionOf } from "../graphql/connection.js";
+import { LogTimestamp } from "../graphql/scalars.js";
 
 /** GraphQL's LogStream enum; the stores keep the lower-case value. */
 export enum LogStreamEnum {

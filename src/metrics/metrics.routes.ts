@@ -2,7 +2,7 @@
 // HTTP request. Like /healthz it is unauthenticated: expose it to the scraper's
 // network only (it holds counts and latencies, no data).
 import { Router, type Request, type RequestHandler } from "express";
-import type { Metrics } from "./metrics";
+import type { Metrics } from "./metrics.js";
 
 export const METRICS_PATH = "/metrics";
 

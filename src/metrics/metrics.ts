@@ -2,10 +2,10 @@
 // servers in one process, as in the tests, keep separate counts): process
 // metrics, HTTP requests, store calls, and the cache's own metrics.
 import { collectDefaultMetrics, Counter, Histogram, Registry } from "prom-client";
-import { createCacheMetrics, type CacheMetrics } from "../cache/cache.metrics";
+import { createCacheMetrics, type CacheMetrics } from "../cache/cache.metrics.js";
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import type { PrismaClient } from "../infra/postgres/prisma";
-import { observeStoreCalls, type StoreCall } from "../infra/store-calls";
+import type { PrismaClient } from "../infra/postgres/prisma.js";
+import { observeStoreCalls, type StoreCall } from "../infra/store-calls.js";
 
 export interface HttpObservation {
   method: string;

@@ -2,10 +2,10 @@
 // the same per-request user loader, so a REST request and a GraphQL request
 // with one token always see the same Actor.
 import type { RequestHandler } from "express";
-import { resolveActor } from "../auth/actor";
-import type { Actor } from "../auth/permissions";
-import type { Container } from "../container";
-import { createLoaders } from "../graphql/loaders";
+import { resolveActor } from "../auth/actor.js";
+import type { Actor } from "../auth/permissions.js";
+import type { Container } from "../container.js";
+import { createLoaders } from "../graphql/loaders.js";
 
 declare global {
   namespace Express {

@@ -2,8 +2,8 @@
 // { "error": { "code": "NOT_FOUND", "message": "..." } } with the contract's statuses.
 import type { ErrorRequestHandler, RequestHandler, Response } from "express";
 import { z } from "zod";
-import { AppError, ErrorCode, type FieldProblem } from "../shared/errors";
-import type { Logger } from "../infra/logger";
+import { AppError, ErrorCode, type FieldProblem } from "../shared/errors.js";
+import type { Logger } from "../infra/logger.js";
 
 export const HTTP_STATUS: Record<ErrorCode, number> = {
   BAD_USER_INPUT: 400,

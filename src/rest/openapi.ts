@@ -2,9 +2,9 @@
 // each route declares with defineRoute (nothing here is written by hand).
 import { OpenAPIRegistry, OpenApiGeneratorV31, type ResponseConfig, type RouteConfig } from "@asteasolutions/zod-to-openapi";
 import type { z } from "zod";
-import { rolesWith } from "../auth/permissions";
-import { errorBodySchema } from "./errors";
-import type { RestRoute } from "./route";
+import { rolesWith } from "../auth/permissions.js";
+import { errorBodySchema } from "./errors.js";
+import type { RestRoute } from "./route.js";
 
 export const REST_PREFIX = "/api";
 

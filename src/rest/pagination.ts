@@ -1,7 +1,7 @@
 // REST lists: `?limit=&cursor=` in, `{ items, nextCursor }` out, over the same
 // Page<T> (and the same cursors) the services give GraphQL.
 import { z } from "zod";
-import type { Page } from "../shared/pagination";
+import type { Page } from "../shared/pagination.js";
 
 /** The contract's default page size for every REST list. */
 export const REST_PAGE_DEFAULT = 50;

@@ -4,11 +4,11 @@
 // so what is validated is what is documented.
 import express, { type Request, type RequestHandler, type Router } from "express";
 import type { z } from "zod";
-import { authorize, type Actor, type Permission } from "../auth/permissions";
-import type { Services } from "../container";
-import { unauthenticated } from "../shared/errors";
-import { parseInput } from "../shared/validation";
-import { unsupportedMediaType } from "./errors";
+import { authorize, type Actor, type Permission } from "../auth/permissions.js";
+import type { Services } from "../container.js";
+import { unauthenticated } from "../shared/errors.js";
+import { parseInput } from "../shared/validation.js";
+import { unsupportedMediaType } from "./errors.js";
 
 /** JSON body limits (README, "REST"): log batches are large, everything else is small. */
 export const REST_BODY_LIMIT = 64 * 1024;

@@ -1,15 +1,15 @@
 // The /api router: every feature's routes, mounted from the same declarations
 // that GET /api/openapi.json documents.
 import { Router } from "express";
-import type { Container } from "../container";
-import { COMMAND_ROUTES } from "../commands/command.routes";
-import { JOB_ROUTES } from "../jobs/job.routes";
-import { LOG_ROUTES } from "../logs/log-line.routes";
-import { USER_ROUTES } from "../users/user.routes";
-import { VM_ROUTES } from "../vms/vm.routes";
-import { createActorMiddleware } from "./actor";
-import { buildOpenApiDocument } from "./openapi";
-import { mountRoute, type RestRoute } from "./route";
+import type { Container } from "../container.js";
+import { COMMAND_ROUTES } from "../commands/command.routes.js";
+import { JOB_ROUTES } from "../jobs/job.routes.js";
+import { LOG_ROUTES } from "../logs/log-line.routes.js";
+import { USER_ROUTES } from "../users/user.routes.js";
+import { VM_ROUTES } from "../vms/vm.routes.js";
+import { createActorMiddleware } from "./actor.js";
+import { buildOpenApiDocument } from "./openapi.js";
+import { mountRoute, type RestRoute } from "./route.js";
 
 // Every feature's REST routes (src/<feature>/<entity>.routes.ts).
 export const REST_ROUTES: readonly RestRoute[] = [...USER_ROUTES, ...VM_ROUTES, ...COMMAND_ROUTES, ...JOB_ROUTES, ...LOG_ROUTES];

@@ -2,7 +2,7 @@
 // item seen, not a store's offset or token, so a page served by PostgreSQL can
 // continue in DynamoDB and back.
 import { z } from "zod";
-import { badInput } from "./errors";
+import { badInput } from "./errors.js";
 
 export interface PageInfo {
   hasNextPage: boolean;

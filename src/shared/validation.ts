@@ -1,7 +1,7 @@
 // Services validate their input with zod schemas declared next to each entity
 // (<entity>.schema.ts); REST reuses the same schemas, so a rule lives once.
 import { z } from "zod";
-import { badInput } from "./errors";
+import { badInput } from "./errors.js";
 
 export function parseInput<S extends z.ZodType>(schema: S, value: unknown, root = "input"): z.output<S> {
   const result = schema.safeParse(value);

@@ -1,8 +1,8 @@
 // GraphQL shapes of the user inputs; the rules (lower-cased email, password
 // length) live in user.schema.ts, where the service applies them for both transports.
 import { Field, InputType } from "type-graphql";
-import { EmailAddress } from "../graphql/scalars";
-import { RoleEnum } from "./user.type";
+import { EmailAddress } from "../graphql/scalars.js";
+import { RoleEnum } from "./user.type.js";
 
 @InputType("CreateUserInput")
 export class CreateUserInputType {

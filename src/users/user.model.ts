@@ -1,5 +1,5 @@
-import type { Role } from "../auth/permissions";
-import type { Command } from "../commands/command.model";
+import type { Role } from "../auth/permissions.js";
+import type { Command } from "../commands/command.model.js";
 
 /** A user as services return it: never with its password hash. */
 export interface User {

@@ -1,9 +1,9 @@
 // The REST shapes of users: the GraphQL User, flat, role in lower case as
 // stored, dates as ISO strings. The password hash never reaches a User.
 import { z } from "zod";
-import { ROLES } from "../auth/permissions";
-import { commandJsonSchema, presentCommand } from "../commands/command.presenter";
-import type { AuthPayload, User, UserDataExport } from "./user.model";
+import { ROLES } from "../auth/permissions.js";
+import { commandJsonSchema, presentCommand } from "../commands/command.presenter.js";
+import type { AuthPayload, User, UserDataExport } from "./user.model.js";
 
 export const userJsonSchema = z
   .object({

@@ -1,11 +1,11 @@
 // Users live in PostgreSQL only (GDPR data). Every call goes through `guard`,
 // the one place where Prisma's errors become the service's: an unreachable
 // database is SERVICE_UNAVAILABLE, a taken email is CONFLICT.
-import { AppError, ErrorCode, conflict } from "../shared/errors";
-import { isPostgresUnavailable, isUniqueViolation } from "../infra/postgres/errors";
-import type { PrismaClient } from "../infra/postgres/prisma";
-import type { Role } from "../auth/permissions";
-import type { User } from "./user.model";
+import { AppError, ErrorCode, conflict } from "../shared/errors.js";
+import { isPostgresUnavailable, isUniqueViolation } from "../infra/postgres/errors.js";
+import type { PrismaClient } from "../infra/postgres/prisma.js";
+import type { Role } from "../auth/permissions.js";
+import type { User } from "./user.model.js";
 
 type UserRow = { id: string; email: string; role: string; createdAt: Date; updatedAt: Date };
 

@@ -1,10 +1,10 @@
 import { Arg, Authorized, Ctx, ID, Int, Mutation, Query, Resolver } from "type-graphql";
-import { rolesWith } from "../auth/permissions";
-import type { GraphQLContext } from "../graphql/context";
-import { EmailAddress } from "../graphql/scalars";
-import { CreateUserInputType, UpdateUserInputType } from "./user.input";
-import { USER_PAGE } from "./user.service";
-import { AuthPayloadType, UserConnection, UserDataExportType, UserType } from "./user.type";
+import { rolesWith } from "../auth/permissions.js";
+import type { GraphQLContext } from "../graphql/context.js";
+import { EmailAddress } from "../graphql/scalars.js";
+import { CreateUserInputType, UpdateUserInputType } from "./user.input.js";
+import { USER_PAGE } from "./user.service.js";
+import { AuthPayloadType, UserConnection, UserDataExportType, UserType } from "./user.type.js";
 
 @Resolver(() => UserType)
 export class UserResolver {

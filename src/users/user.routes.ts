@@ -1,10 +1,10 @@
 // /api/users: the legacy REST routes over UserService. The /me routes come
 // before /{id}: Express matches in order, and "me" is not a user id.
 import { z } from "zod";
-import { pageArgs, pageQuery, pageSchema, presentPage } from "../rest/pagination";
-import { defineRoute } from "../rest/route";
-import { notFound, unauthenticated } from "../shared/errors";
-import { uuidSchema } from "../shared/validation";
+import { pageArgs, pageQuery, pageSchema, presentPage } from "../rest/pagination.js";
+import { defineRoute } from "../rest/route.js";
+import { notFound, unauthenticated } from "../shared/errors.js";
+import { uuidSchema } from "../shared/validation.js";
 import {
   authPayloadJsonSchema,
   presentAuthPayload,
@@ -12,9 +12,9 @@ import {
   presentUserDataExport,
   userDataExportJsonSchema,
   userJsonSchema,
-} from "./user.presenter";
-import { createUserSchema, loginSchema, updateUserSchema } from "./user.schema";
-import { USER_PAGE } from "./user.service";
+} from "./user.presenter.js";
+import { createUserSchema, loginSchema, updateUserSchema } from "./user.schema.js";
+import { USER_PAGE } from "./user.service.js";
 
 const userParams = z.object({ id: uuidSchema });
 

@@ -1,6 +1,6 @@
 // Input rules for users, shared by the GraphQL and REST transports.
 import { z } from "zod";
-import { ROLES } from "../auth/permissions";
+import { ROLES } from "../auth/permissions.js";
 
 export const USER_LIMITS = { emailLength: 254, passwordMin: 10, passwordMax: 256 };
 

@@ -1,15 +1,15 @@
 import { randomBytes } from "node:crypto";
 import { z } from "zod";
-import { hashPassword, verifyPassword } from "../auth/password";
-import { authorize, can, type Actor } from "../auth/permissions";
-import type { TokenIssuer } from "../auth/token";
-import type { CommandRepository } from "../commands/command.repository";
-import type { Logger } from "../infra/logger";
-import { AppError, ErrorCode, conflict, forbidden, notFound, unauthenticated } from "../shared/errors";
-import { decodeCursor, encodeCursor, pageSize, toPage, type Page } from "../shared/pagination";
-import { parseInput, uuidSchema } from "../shared/validation";
-import type { AuthPayload, User, UserDataExport } from "./user.model";
-import type { UserChanges, UserRepository } from "./user.repository";
+import { hashPassword, verifyPassword } from "../auth/password.js";
+import { authorize, can, type Actor } from "../auth/permissions.js";
+import type { TokenIssuer } from "../auth/token.js";
+import type { CommandRepository } from "../commands/command.repository.js";
+import type { Logger } from "../infra/logger.js";
+import { AppError, ErrorCode, conflict, forbidden, notFound, unauthenticated } from "../shared/errors.js";
+import { decodeCursor, encodeCursor, pageSize, toPage, type Page } from "../shared/pagination.js";
+import { parseInput, uuidSchema } from "../shared/validation.js";
+import type { AuthPayload, User, UserDataExport } from "./user.model.js";
+import type { UserChanges, UserRepository } from "./user.repository.js";
 import {
   createUserSchema,
   loginSchema,
@@ -17,7 +17,7 @@ import {
   type CreateUserInput,
   type LoginInput,
   type UpdateUserInput,
-} from "./user.schema";
+} from "./user.schema.js";
 
 export const USER_PAGE = { default: 50, max: 100 };
 const CURSOR_KIND = "user";

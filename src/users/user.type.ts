@@ -1,7 +1,7 @@
 import { Field, ID, ObjectType, registerEnumType } from "type-graphql";
-import { CommandType } from "../commands/command.type";
-import { connectionOf } from "../graphql/connection";
-import { DateTimeISO, EmailAddress } from "../graphql/scalars";
+import { CommandType } from "../commands/command.type.js";
+import { connectionOf } from "../graphql/connection.js";
+import { DateTimeISO, EmailAddress } from "../graphql/scalars.js";
 
 /** GraphQL's Role enum; the stores keep the lower-case value. */
 export enum RoleEnum {

@@ -1,7 +1,7 @@
 // GraphQL shapes of the VM inputs; the rules (lengths, tag values) live in
 // vm.schema.ts, where the service applies them for both transports.
 import { Field, ID, InputType } from "type-graphql";
-import { JSONObject } from "../graphql/scalars";
+import { JSONObject } from "../graphql/scalars.js";
 
 @InputType("CreateVmInput")
 export class CreateVmInputType {

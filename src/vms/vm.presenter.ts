@@ -1,6 +1,6 @@
 // The REST shape of a VM: the GraphQL Vm, flat, dates as ISO strings.
 import { z } from "zod";
-import type { Vm } from "./vm.model";
+import type { Vm } from "./vm.model.js";
 
 export const vmJsonSchema = z
   .object({

@@ -9,9 +9,9 @@ import {
   UpdateCommand,
   type DynamoDBDocumentClient,
 } from "@aws-sdk/lib-dynamodb";
-import { batchGetAll } from "../infra/dynamodb/batch-get";
-import { conflict, notFound } from "../shared/errors";
-import type { Vm } from "./vm.model";
+import { batchGetAll } from "../infra/dynamodb/batch-get.js";
+import { conflict, notFound } from "../shared/errors.js";
+import type { Vm } from "./vm.model.js";
 
 interface VmItem {
   vmId: string;

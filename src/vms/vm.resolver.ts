@@ -1,14 +1,14 @@
 import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from "type-graphql";
-import { rolesWith } from "../auth/permissions";
-import type { GraphQLContext } from "../graphql/context";
-import { CommandConnection } from "../commands/command.type";
-import { COMMAND_PAGE } from "../commands/command.service";
-import { JOB_PAGE } from "../jobs/job.service";
-import { JobConnection, JobStatusEnum } from "../jobs/job.type";
-import { CreateVmInputType, UpdateVmInputType } from "./vm.input";
-import type { Vm } from "./vm.model";
-import { VM_PAGE } from "./vm.service";
-import { VmConnection, VmType } from "./vm.type";
+import { rolesWith } from "../auth/permissions.js";
+import type { GraphQLContext } from "../graphql/context.js";
+import { CommandConnection } from "../commands/command.type.js";
+import { COMMAND_PAGE } from "../commands/command.service.js";
+import { JOB_PAGE } from "../jobs/job.service.js";
+import { JobConnection, JobStatusEnum } from "../jobs/job.type.js";
+import { CreateVmInputType, UpdateVmInputType } from "./vm.input.js";
+import type { Vm } from "./vm.model.js";
+import { VM_PAGE } from "./vm.service.js";
+import { VmConnection, VmType } from "./vm.type.js";
 
 @Resolver(() => VmType)
 export class VmResolver {

@@ -1,17 +1,17 @@
 // /api/vms: the legacy REST routes over VmService, and a VM's jobs and
 // commands (Vm.jobs, Vm.commands) over JobService and CommandService.
 import { z } from "zod";
-import { commandJsonSchema, presentCommand } from "../commands/command.presenter";
-import { COMMAND_PAGE } from "../commands/command.service";
-import { jobJsonSchema, presentJob } from "../jobs/job.presenter";
-import { jobStatusSchema } from "../jobs/job.schema";
-import { JOB_PAGE } from "../jobs/job.service";
-import { pageArgs, pageQuery, pageSchema, presentPage } from "../rest/pagination";
-import { defineRoute } from "../rest/route";
-import { notFound } from "../shared/errors";
-import { presentVm, vmJsonSchema } from "./vm.presenter";
-import { createVmSchema, updateVmSchema, VM_LIMITS, vmIdSchema } from "./vm.schema";
-import { VM_PAGE } from "./vm.service";
+import { commandJsonSchema, presentCommand } from "../commands/command.presenter.js";
+import { COMMAND_PAGE } from "../commands/command.service.js";
+import { jobJsonSchema, presentJob } from "../jobs/job.presenter.js";
+import { jobStatusSchema } from "../jobs/job.schema.js";
+import { JOB_PAGE } from "../jobs/job.service.js";
+import { pageArgs, pageQuery, pageSchema, presentPage } from "../rest/pagination.js";
+import { defineRoute } from "../rest/route.js";
+import { notFound } from "../shared/errors.js";
+import { presentVm, vmJsonSchema } from "./vm.presenter.js";
+import { createVmSchema, updateVmSchema, VM_LIMITS, vmIdSchema } from "./vm.schema.js";
+import { VM_PAGE } from "./vm.service.js";
 
 const vmParams = z.object({ vmId: vmIdSchema });
 

@@ -1,12 +1,12 @@
 import { randomUUID } from "node:crypto";
-import { authorize, type Actor } from "../auth/permissions";
-import { decodeCursor, encodeCursor, pageSize, toPage, type Page } from "../shared/pagination";
-import { parseInput } from "../shared/validation";
+import { authorize, type Actor } from "../auth/permissions.js";
+import { decodeCursor, encodeCursor, pageSize, toPage, type Page } from "../shared/pagination.js";
+import { parseInput } from "../shared/validation.js";
 import { z } from "zod";
-import type { Vm } from "./vm.model";
-import type { VmRepository } from "./vm.repository";
-import { notFound } from "../shared/errors";
-import { createVmSchema, updateVmSchema, vmIdSchema, type CreateVmInput, type UpdateVmInput } from "./vm.schema";
+import type { Vm } from "./vm.model.js";
+import type { VmRepository } from "./vm.repository.js";
+import { notFound } from "../shared/errors.js";
+import { createVmSchema, updateVmSchema, vmIdSchema, type CreateVmInput, type UpdateVmInput } from "./vm.schema.js";
 
 export const VM_PAGE = { default: 50, max: 100 };
 const CURSOR_KIND = "vm";

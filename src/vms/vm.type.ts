@@ -1,6 +1,6 @@
 import { Field, ID, ObjectType } from "type-graphql";
-import { connectionOf } from "../graphql/connection";
-import { DateTimeISO, JSONObject } from "../graphql/scalars";
+import { connectionOf } from "../graphql/connection.js";
+import { DateTimeISO, JSONObject } from "../graphql/scalars.js";
 
 @ObjectType("Vm")
 export class VmType {

@@ -1,5 +1,5 @@
 import { BatchWriteCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import { backoff } from "./batch-get";
+import { backoff } from "./batch-get.js";
 
 const MAX_ITEMS_PER_CALL = 25;
 const MAX_ROUNDS = 10;

@@ -1,8 +1,8 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBStreamsClient } from "@aws-sdk/client-dynamodb-streams";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import { mapDynamoErrors } from "./errors";
-import { BoundedRetryStrategy, DEFAULT_RETRY_POLICY, type RetryPolicy } from "./retry";
+import { mapDynamoErrors } from "./errors.js";
+import { BoundedRetryStrategy, DEFAULT_RETRY_POLICY, type RetryPolicy } from "./retry.js";
 
 export interface DynamoConnection {
   /** Unset: the SDK's default endpoint for awsRegion (real AWS). */

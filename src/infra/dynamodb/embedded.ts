@@ -5,8 +5,8 @@ import { mkdirSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { ListTablesCommand } from "@aws-sdk/client-dynamodb";
-import { findFreePort } from "../net";
-import { createDynamo } from "./client";
+import { findFreePort } from "../net.js";
+import { createDynamo } from "./client.js";
 
 export interface EmbeddedDynamoHandle {
   endpoint: string;

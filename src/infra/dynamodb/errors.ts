@@ -3,7 +3,7 @@
 // what is left means DynamoDB cannot serve us now, which the client should
 // hear as SERVICE_UNAVAILABLE rather than as an internal error.
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { AppError, ErrorCode } from "../../shared/errors";
+import { AppError, ErrorCode } from "../../shared/errors.js";
 
 const THROTTLING = new Set([
   "ProvisionedThroughputExceededException",

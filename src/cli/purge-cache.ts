@@ -2,8 +2,8 @@
 // CACHE_TTL_DAYS from DATABASE_URL (src/cache/cache-purge.ts), prints what it
 // removed, exits non-zero on failure. A run that finds another purge holding
 // the lock prints so and exits 0.
-import { describePurge, purgeCache } from "../src/cache/cache-purge";
-import { ConfigError, loadConfig } from "../src/config/env";
+import { describePurge, purgeCache } from "../cache/cache-purge.js";
+import { ConfigError, loadConfig } from "../config/env.js";
 
 try {
   const config = loadConfig();

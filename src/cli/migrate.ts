@@ -1,6 +1,6 @@
 // npm run db:migrate: applies pending migrations to DATABASE_URL.
-import { ConfigError, loadConfig } from "../src/config/env";
-import { migrate } from "../src/infra/postgres/migrate";
+import { ConfigError, loadConfig } from "../config/env.js";
+import { migrate } from "../infra/postgres/migrate.js";
 
 try {
   const config = loadConfig();

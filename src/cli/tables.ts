@@ -1,7 +1,7 @@
 // npm run dynamo:tables: creates the missing DynamoDB tables and waits until they are ACTIVE.
-import { ConfigError, loadConfig } from "../src/config/env";
-import { createDynamo } from "../src/infra/dynamodb/client";
-import { ensureTables } from "../src/infra/dynamodb/tables";
+import { ConfigError, loadConfig } from "../config/env.js";
+import { createDynamo } from "../infra/dynamodb/client.js";
+import { ensureTables } from "../infra/dynamodb/tables.js";
 
 try {
   const config = loadConfig();
