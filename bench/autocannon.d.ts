@@ -5,6 +5,7 @@ declare module "autocannon" {
       url: string;
       connections?: number;
       duration?: number;
+      amount?: number;
       timeout?: number;
       headers?: Record<string, string>;
       verifyBody?: (body: string) => boolean;

@@ -18,6 +18,14 @@ export interface BenchConfig {
   connections: number;
   warmupSeconds: number;
   durationSeconds: number;
+  /**
+   * Smoke mode: each load run sends this many requests instead of running for
+   * durationSeconds. A slow scenario on a loaded machine (S4's appends under
+   * DynamoDB Local's stream bookkeeping can take over a second each) then still
+   * completes requests: the smoke run checks that every scenario runs, not how
+   * fast. Undefined in a full run, which measures for a fixed time.
+   */
+  requestsPerRun: number | undefined;
   /** Sequential requests whose store-call delta gives "store calls per request". */
   probeRequests: number;
   /** Load rounds per scenario and server (BENCH_REPEAT); each reports its median round. */
@@ -46,6 +54,7 @@ export function benchConfig(argv = process.argv, env = process.env): BenchConfig
       connections: number("BENCH_CONNECTIONS", 4),
       warmupSeconds: number("BENCH_WARMUP", 0.3),
       durationSeconds: number("BENCH_DURATION", 0.7),
+      requestsPerRun: 8,
       probeRequests: 3,
       repeat: 1,
     };
@@ -60,6 +69,7 @@ export function benchConfig(argv = process.argv, env = process.env): BenchConfig
     connections: number("BENCH_CONNECTIONS", 32),
     warmupSeconds: number("BENCH_WARMUP", 3),
     durationSeconds: number("BENCH_DURATION", 10),
+    requestsPerRun: undefined,
     probeRequests: 20,
     repeat: Math.max(1, Math.round(number("BENCH_REPEAT", 1))),
   };

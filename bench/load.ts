@@ -1,6 +1,6 @@
 // The load generator, run as its own process so it does not share an event
 // loop with any server: a warm-up run (discarded), then the measured run, at a
-// fixed number of connections for a fixed time. Reads its job from the JSON
+// fixed number of connections for a fixed time (smoke mode: a fixed number of requests). Reads its job from the JSON
 // file named in argv[2]; prints one JSON result line on stdout.
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
@@ -14,6 +14,8 @@ export interface LoadJob {
   connections: number;
   warmupSeconds: number;
   durationSeconds: number;
+  /** When set, each run sends this many requests, however long they take, instead of running for a fixed time (smoke mode). */
+  amount?: number;
   /** GraphQL answers 200 with an `errors` member; count those as failures. */
   graphql: boolean;
   /** The server's process id: its CPU time over the measured run gives cpuMsPerRequest (Linux). */
@@ -47,7 +49,7 @@ function run(durationSeconds: number) {
   return autocannon({
     url: job.url,
     connections: job.connections,
-    duration: durationSeconds,
+    ...(job.amount ? { amount: job.amount } : { duration: durationSeconds }),
     headers: { "content-type": "application/json", ...job.headers },
     timeout: 30,
     ...(job.graphql ? { verifyBody: (body: string) => !body.includes('"errors"') } : {}),

@@ -196,6 +196,7 @@ export async function runBench(options: RunOptions): Promise<BenchReport> {
               connections: config.connections,
               warmupSeconds: config.warmupSeconds,
               durationSeconds: config.durationSeconds,
+              amount: config.requestsPerRun,
               graphql: result.target !== "raw",
               serverPid: server.process.pid,
             });
