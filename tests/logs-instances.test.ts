@@ -1,7 +1,7 @@
 // A job's log across two API instances on the same PostgreSQL and DynamoDB
 // Local: every acknowledged line is stored, at its own ts, in one order that
 // keeps each writer's order; a finished job's log is closed on both.
-import { QueryCommand } from "@aws-sdk/lib-dynamodb";
+import { storedLogItems } from "./support/fixtures";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { StoreCallCounter } from "../src/infra/store-calls";
 import { AppendJobLogsDocument, SetJobStatusDocument, type LogLineInput } from "./generated/graphql";
@@ -33,22 +33,7 @@ async function append(t: TestServer, jobId: string, lines: LogLineInput[]) {
 
 /** The job's lines as DynamoDB holds them, in ts order. */
 async function stored(jobId: string): Promise<Array<{ ts: string; data: string }>> {
-  const lines: Array<{ ts: string; data: string }> = [];
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const out = await a.stores.dynamo.doc.send(
-      new QueryCommand({
-        TableName: a.stores.tables.logs,
-        KeyConditionExpression: "jobId = :j",
-        ExpressionAttributeValues: { ":j": jobId },
-        ConsistentRead: true,
-        ExclusiveStartKey: startKey,
-      }),
-    );
-    for (const item of out.Items ?? []) lines.push({ ts: String(item.ts), data: String(item.data) });
-    startKey = out.LastEvaluatedKey;
-  } while (startKey);
-  return lines;
+  return (await storedLogItems(a, jobId)).map((item) => ({ ts: String(item.ts), data: String(item.data) }));
 }
 
 const logState = (jobId: string) => a.server.container.repositories.jobs.getLogState(jobId);

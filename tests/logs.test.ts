@@ -1,7 +1,7 @@
 // appendJobLogs and the log reads: order, microsecond timestamps, collisions,
 // limits, and the same bytes from the cache and from DynamoDB.
 import { randomUUID } from "node:crypto";
-import { QueryCommand } from "@aws-sdk/lib-dynamodb";
+import { storedLogItems } from "./support/fixtures";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { StoreCallCounter } from "../src/infra/store-calls";
 import { AppendJobLogsDocument, JobLogsDocument, LogsDocument, type LogLineInput, type LogsQuery } from "./generated/graphql";
@@ -49,22 +49,7 @@ async function readAll(jobId: string, first = 1000): Promise<Line[]> {
 
 /** Every line as DynamoDB holds it. */
 async function dynamoLines(jobId: string): Promise<Line[]> {
-  const lines: Line[] = [];
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const out = await t.stores.dynamo.doc.send(
-      new QueryCommand({
-        TableName: t.stores.tables.logs,
-        KeyConditionExpression: "jobId = :j",
-        ExpressionAttributeValues: { ":j": jobId },
-        ConsistentRead: true,
-        ExclusiveStartKey: startKey,
-      }),
-    );
-    for (const i of out.Items ?? []) lines.push({ jobId: i.jobId, ts: i.ts, stream: String(i.stream).toUpperCase() as Line["stream"], data: i.data });
-    startKey = out.LastEvaluatedKey;
-  } while (startKey);
-  return lines;
+  return (await storedLogItems(t, jobId)).map((i) => ({ jobId: i.jobId, ts: i.ts, stream: String(i.stream).toUpperCase() as Line["stream"], data: i.data }));
 }
 
 describe("appendJobLogs", () => {

@@ -1,7 +1,7 @@
 // Items written straight into the stores, for states the API cannot produce
 // now: jobs started before the cache horizon, jobs the cache never saw.
 import { randomUUID } from "node:crypto";
-import { PutCommand } from "@aws-sdk/lib-dynamodb";
+import { PutCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
 import type { TestServer } from "./test-server";
 
 export const daysAgo = (days: number, plusMs = 0) => new Date(Date.now() - days * 86_400_000 + plusMs);
@@ -47,4 +47,24 @@ export async function putLogItem(t: TestServer, line: { jobId: string; ts: strin
   await t.stores.dynamo.doc.send(
     new PutCommand({ TableName: t.stores.tables.logs, Item: { stream: "stdout", ...line } }),
   );
+}
+
+/** Every log item of a job as DynamoDB holds it (consistent read, all pages), oldest first. */
+export async function storedLogItems(t: Pick<TestServer, "stores">, jobId: string): Promise<Array<Record<string, any>>> {
+  const items: Array<Record<string, any>> = [];
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const out = await t.stores.dynamo.doc.send(
+      new QueryCommand({
+        TableName: t.stores.tables.logs,
+        KeyConditionExpression: "jobId = :j",
+        ExpressionAttributeValues: { ":j": jobId },
+        ConsistentRead: true,
+        ExclusiveStartKey: startKey,
+      }),
+    );
+    items.push(...(out.Items ?? []));
+    startKey = out.LastEvaluatedKey;
+  } while (startKey);
+  return items;
 }
