@@ -76,7 +76,7 @@ export function createContainer(config: Config, logger: Logger, stores: Stores):
     users: new UserRepository(stores.prisma),
     vms: new VmRepository(stores.dynamo.doc, stores.tables.vms),
     commands: new CommandRepository(stores.dynamo.doc, stores.tables.commands),
-    jobs: new JobRepository(stores.dynamo.doc, stores.tables),
+    jobs: new JobRepository(stores.dynamo.doc, stores.tables, { logClaimLeaseMs: config.logClaimLeaseMs }),
     logLines: new LogLineRepository(stores.dynamo.doc, stores.tables.logs),
     jobCache: new JobCacheRepository(stores.prisma),
   };

@@ -118,9 +118,9 @@ describe("a permanent fault leaves nothing half-written in the cache", () => {
   it("appendJobLogs failing after its first chunk: the cache holds exactly the lines DynamoDB accepted", async () => {
     const vm = await createVm(t, dev);
     const { job } = await sendCommand(t, dev, vm.id);
-    // 60 lines are three BatchWriteItem chunks of 25: the first is stored, the second fails for good.
-    fault = injectDynamoFault(t.stores.dynamo.raw, { operation: "BatchWriteItem", fault: "internal-error", times: Infinity, after: 1 });
-    const lines = Array.from({ length: 60 }, (_, i) => ({ stream: "STDOUT" as const, data: `line ${i}` }));
+    // 250 lines are three TransactWriteItems of up to 99: the first is stored, the second fails for good.
+    fault = injectDynamoFault(t.stores.dynamo.raw, { operation: "TransactWriteItems", fault: "internal-error", times: Infinity, after: 1 });
+    const lines = Array.from({ length: 250 }, (_, i) => ({ stream: "STDOUT" as const, data: `line ${i}` }));
     const appended = await t.gql(AppendJobLogsDocument, { jobId: job.id, lines }, { token: dev });
     expect(appended.errors?.[0]?.extensions?.code).toBe("SERVICE_UNAVAILABLE");
     expect(fault.passed).toBe(1);
@@ -132,8 +132,8 @@ describe("a permanent fault leaves nothing half-written in the cache", () => {
       new QueryCommand({ TableName: t.stores.tables.logs, KeyConditionExpression: "jobId = :j", ExpressionAttributeValues: { ":j": job.id }, ConsistentRead: true }),
     );
     const inDynamo = (stored.Items ?? []).map((item) => `${item.ts}|${item.data}`);
-    expect(inDynamo).toHaveLength(25);
-    expect(inDynamo.map((l) => l.split("|")[1])).toEqual(lines.slice(0, 25).map((l) => l.data));
+    expect(inDynamo).toHaveLength(99);
+    expect(inDynamo.map((l) => l.split("|")[1])).toEqual(lines.slice(0, 99).map((l) => l.data));
     const cached = await t.stores.prisma.$queryRaw<Array<{ k: string }>>`
       SELECT to_char(ts AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') || '|' || data AS k FROM job_logs WHERE job_id = ${job.id}::uuid ORDER BY ts`;
     expect(cached.map((r) => r.k)).toEqual(inDynamo);

@@ -1,9 +1,13 @@
 // A job's log across two API instances on the same PostgreSQL and DynamoDB
 // Local: every acknowledged line is stored, at its own ts, in one order that
 // keeps each writer's order; a finished job's log is closed on both.
-import { storedLogItems } from "./support/fixtures";
+import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { findFreePort } from "../src/infra/net";
 import { StoreCallCounter } from "../src/infra/store-calls";
+import { JobRepository } from "../src/jobs/job.repository";
+import { storedLogItems } from "./support/fixtures";
+import { spawnServer, waitUntilReady } from "./support/server-process";
 import { AppendJobLogsDocument, SetJobStatusDocument, type LogLineInput } from "./generated/graphql";
 import { storedCounts } from "./support/counts";
 import { createUserWithToken, createVm, sendCommand } from "./support/factories";
@@ -38,6 +42,14 @@ async function stored(jobId: string): Promise<Array<{ ts: string; data: string }
 
 const logState = (jobId: string) => a.server.container.repositories.jobs.getLogState(jobId);
 
+/** The job's pending log claims as its item holds them, read without taking any over. */
+async function pendingClaims(jobId: string): Promise<Record<string, { first: string; expiresAt: number }>> {
+  const out = await a.stores.dynamo.doc.send(new GetCommand({ TableName: a.stores.tables.jobs, Key: { jobId }, ConsistentRead: true }));
+  return out.Item?.logPending ?? {};
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
 /** Lines are named "<writer>:<n>"; each writer's lines, in stored order, must be 0, 1, 2, ... */
 function expectEachWriterInOrder(lines: Array<{ data: string }>) {
   const byWriter = new Map<string, number[]>();
@@ -61,8 +73,8 @@ describe("appendJobLogs on two instances", () => {
     expect(results.reduce((n, r) => n + r.data!.appendJobLogs.accepted, 0)).toBe(400);
     const count = (op: string) => calls.reduce((n, c) => n + c.count("dynamodb", op), 0);
     calls.forEach((c) => c.detach());
-    // Per append: one claim, plus one per race it lost to the other instance, and one release; one write per chunk of 25.
-    expect(count("BatchWriteItem")).toBe(20);
+    // Per append: one claim, plus one per race it lost to the other instance, and one release; one guarded write per chunk of 99.
+    expect(count("TransactWriteItems")).toBe(20);
     expect(count("UpdateItem")).toBeGreaterThanOrEqual(40);
 
     const lines = await stored(jobId);
@@ -169,4 +181,106 @@ describe("a finished job's log is closed on every instance", () => {
     expect(new Set(lines.map((l) => l.ts)).size).toBe(lines.length);
     expectEachWriterInOrder(lines);
   });
+});
+
+describe("a writer that dies or stalls holding a claim", () => {
+  it("SIGKILL mid-append on a third instance (its own process): other appends go on at once, and the watermark passes the dead claim once its lease runs out", async () => {
+    const jobId = await newJobId();
+    expect((await append(a, jobId, batch("before", 0, 2, "2026-11-27T10:00:00.000000Z"))).errors).toBeUndefined();
+    const lease = 3_000;
+    const port = await findFreePort();
+    const writer = spawnServer({
+      PORT: String(port),
+      HOST: "127.0.0.1",
+      DATABASE_URL: a.databaseUrl,
+      DYNAMODB_ENDPOINT: a.dynamoEndpoint,
+      DYNAMODB_TABLE_PREFIX: a.tablePrefix,
+      JWT_SECRET: a.config.jwtSecret!,
+      CACHE_STREAM: "off",
+      LOG_CLAIM_LEASE_MS: String(lease),
+    });
+    try {
+      expect(await waitUntilReady(writer, port), writer.output()).toMatchObject({ status: "ready" });
+      // 5,000 lines are 51 guarded writes: the kill lands between the claim and the last of them.
+      const lines = Array.from({ length: 5_000 }, (_, i) => ({ stream: "STDOUT" as const, data: `dead:${i} ${"x".repeat(200)}` }));
+      const request = fetch(`http://127.0.0.1:${port}/graphql`, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${dev}` },
+        body: JSON.stringify({ query: "mutation($jobId: ID!, $lines: [LogLineInput!]!) { appendJobLogs(jobId: $jobId, lines: $lines) { accepted } }", variables: { jobId, lines } }),
+      }).catch((error: unknown) => error);
+      let claims = await pendingClaims(jobId);
+      for (let i = 0; i < 2_000 && Object.keys(claims).length === 0; i++) claims = await pendingClaims(jobId);
+      writer.child.kill("SIGKILL");
+      await writer.exited;
+      expect(await request).toBeInstanceOf(Error);
+      const [deadClaim] = Object.values(claims);
+      expect(deadClaim).toBeDefined();
+      // Killed before its release: the claim is still on the item, and fewer than 5,000 lines are stored.
+      expect(Object.values(await pendingClaims(jobId))).toEqual([deadClaim]);
+      const partial = (await stored(jobId)).filter((l) => l.data.startsWith("dead:"));
+      expect(partial.length).toBeLessThan(5_000);
+
+      // The log is not blocked: an append through another instance is acknowledged right away, after the dead range.
+      const next = await append(b, jobId, batch("next", 0, 3, "2026-11-27T10:00:00.000000Z"));
+      expect(next.errors).toBeUndefined();
+      // A reader (here the log-state read the live tail uses) takes the dead claim over once its lease has run out.
+      let state = await logState(jobId);
+      for (let i = 0; i < 100 && state!.logCompleteTs !== state!.logClaimedTs; i++) {
+        await sleep(100);
+        state = await logState(jobId);
+      }
+      expect(state).toMatchObject({ logClaimedTs: next.data!.appendJobLogs.lastTs, logCompleteTs: next.data!.appendJobLogs.lastTs });
+      expect(await pendingClaims(jobId)).toEqual({});
+      const all = await stored(jobId);
+      expect(all.map((l) => l.data.split(" ")[0])).toEqual([
+        "before:0",
+        "before:1",
+        ...partial.map((l) => l.data.split(" ")[0]),
+        "next:0",
+        "next:1",
+        "next:2",
+      ]);
+      expect(all.at(-3)!.ts > deadClaim!.first).toBe(true);
+    } finally {
+      if (writer.child.exitCode === null) writer.child.kill("SIGKILL");
+    }
+  }, 60_000);
+
+  it("a stalled writer whose claim was taken over is fenced: its next write is refused and stores nothing", async () => {
+    const jobId = await newJobId();
+    // A writer on a's stores whose claims hold 200 ms without renewal.
+    const stalled = new JobRepository(a.stores.dynamo.doc, a.stores.tables, { logClaimLeaseMs: 200 });
+    const range = { first: "2026-11-27T11:00:00.000000Z", last: "2026-11-27T11:00:00.000001Z" };
+    expect(await stalled.claimLogRange(jobId, "stalled", range.first, range.last, (await stalled.getLogState(jobId))!)).toEqual({ outcome: "claimed" });
+    const guard = stalled.logClaimGuard(jobId, "stalled");
+    const logLines = a.server.container.repositories.logLines;
+    const line = (ts: string, data: string) => ({ jobId, ts, stream: "stdout" as const, data });
+    expect(await logLines.append([line(range.first, "in time")], guard)).toEqual({ outcome: "written" });
+
+    await sleep(400);
+    // Another instance's reader takes the expired claim over: the watermark passes the whole range.
+    expect(await logState(jobId)).toMatchObject({ logClaimedTs: range.last, logCompleteTs: range.last });
+    expect(await logLines.append([line(range.last, "too late")], guard)).toEqual({ outcome: "fenced" });
+    expect((await stored(jobId)).map((l) => l.data)).toEqual(["in time"]);
+  });
+
+  it("a live writer renews its claim while it writes, so a slow append is not taken over", async () => {
+    const jobId = await newJobId();
+    const slow = new JobRepository(a.stores.dynamo.doc, a.stores.tables, { logClaimLeaseMs: 3_000 });
+    const range = { first: "2026-11-27T12:00:00.000000Z", last: "2026-11-27T12:00:00.000001Z" };
+    expect(await slow.claimLogRange(jobId, "slow", range.first, range.last, (await slow.getLogState(jobId))!)).toEqual({ outcome: "claimed" });
+    const { expiresAt } = (await pendingClaims(jobId)).slow!;
+    const guard = slow.logClaimGuard(jobId, "slow");
+    const logLines = a.server.container.repositories.logLines;
+    await sleep(1_500);
+    // Past a third of the lease: this write's guard renews the claim.
+    expect(await logLines.append([{ jobId, ts: range.first, stream: "stdout", data: "one" }], guard)).toEqual({ outcome: "written" });
+    expect((await pendingClaims(jobId)).slow!.expiresAt).toBeGreaterThanOrEqual(expiresAt + 1_500);
+    await sleep(Math.max(0, expiresAt + 500 - Date.now()));
+    // The first lease has run out, the renewed one has not: readers still wait for the claim.
+    expect(await logState(jobId)).toMatchObject({ logCompleteTs: "2026-11-27T11:59:59.999999Z" });
+    expect(await logLines.append([{ jobId, ts: range.last, stream: "stdout", data: "two" }], guard)).toEqual({ outcome: "written" });
+    await slow.releaseLogRange(jobId, "slow");
+    expect((await stored(jobId)).map((l) => l.data)).toEqual(["one", "two"]);
+  }, 20_000);
 });

@@ -77,7 +77,8 @@ describe("appendJobLogs", () => {
     const result = await append(job.id, lines);
     expect(result.errors).toBeUndefined();
     expect(result.data!.appendJobLogs).toEqual({ accepted: 1000, lastTs: "2026-11-26T09:41:11.000998Z" });
-    expect(calls.count("dynamodb", "BatchWriteItem")).toBe(40);
+    // 99 lines and the claim guard per TransactWriteItems.
+    expect(calls.count("dynamodb", "TransactWriteItems")).toBe(11);
 
     await idle();
     calls.reset();

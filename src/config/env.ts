@@ -50,6 +50,10 @@ const envSchema = z
       emptyAsUnset,
       z.coerce.number().int().min(0, "must be a number of milliseconds >= 0").default(5_000),
     ),
+    LOG_CLAIM_LEASE_MS: z.preprocess(
+      emptyAsUnset,
+      z.coerce.number().int().min(100, "must be a number of milliseconds >= 100").default(30_000),
+    ),
     DATA_DIR: z.preprocess(emptyAsUnset, z.string().default(".data")),
     LOG_LEVEL: z.preprocess(
       emptyAsUnset,
@@ -109,6 +113,13 @@ export interface Config {
   cacheStream: boolean;
   /** With the stream on, the cache answers reads only while the catch-up is at most this far behind. */
   cacheStreamMaxLagMs: number;
+  /**
+   * How long an append's claim on a job's log holds without renewal (its
+   * writer renews it while writing). A writer killed mid-append holds the
+   * log's watermark back this long at most; then the next append or reader
+   * takes the claim over.
+   */
+  logClaimLeaseMs: number;
   dataDir: string;
   logLevel: ParsedEnv["LOG_LEVEL"];
 }
@@ -142,6 +153,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     purgeSchedule: e.PURGE_CRON,
     cacheStream: e.CACHE_STREAM === "on",
     cacheStreamMaxLagMs: e.CACHE_STREAM_MAX_LAG_MS,
+    logClaimLeaseMs: e.LOG_CLAIM_LEASE_MS,
     dataDir: e.DATA_DIR,
     logLevel: e.LOG_LEVEL,
   };

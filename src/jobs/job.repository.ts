@@ -37,6 +37,27 @@ export interface JobItem {
 interface PendingClaim {
   first: string;
   claimedAt: string;
+  /**
+   * Epoch ms after which another append or a reader may take the claim over
+   * (its writer died or stalled); the writer renews it while it writes.
+   * Absent on claims made before leases existed: claimedAt + the lease.
+   */
+  expiresAt?: number;
+}
+
+/** One item of a TransactWriteItems, as lib-dynamodb takes it. */
+export type TransactItem = NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]["TransactItems"]>[number];
+
+/**
+ * The check each transaction of a claim's lines carries (JobRepository.logClaimGuard):
+ * a ConditionCheck that the claim is still held, or, once a third of the
+ * lease has gone by, an Update that also renews it.
+ */
+export type LogClaimGuard = () => TransactItem;
+
+export interface JobRepositoryOptions {
+  /** How long a log claim holds without renewal before it may be taken over. */
+  logClaimLeaseMs: number;
 }
 
 export const toJob = (item: JobItem): Job => ({
@@ -110,11 +131,15 @@ export type SetStatusResult = { outcome: "updated"; job: Job } | { outcome: "mis
 export class JobRepository {
   private readonly table: string;
 
+  private readonly lease: number;
+
   constructor(
     private readonly doc: DynamoDBDocumentClient,
     private readonly tables: TableNames,
+    options: JobRepositoryOptions,
   ) {
     this.table = tables.jobs;
+    this.lease = options.logClaimLeaseMs;
   }
 
   /**
@@ -148,10 +173,88 @@ export class JobRepository {
     return out.Item ? toJob(out.Item as JobItem) : null;
   }
 
-  /** The job and its log claim in one strongly consistent read. */
+  /**
+   * The job and its log claim in one strongly consistent read. A pending
+   * claim whose lease ran out (its writer was killed, or stalled past the
+   * lease) is taken over first: removed from the item, so the watermark
+   * passes it. Its writer's later line writes are refused by the guard they
+   * carry (logClaimGuard), so no line can land below a watermark a reader has
+   * already passed. Safety rests on that condition, not on clocks: a clock
+   * that is off only makes a takeover come early or late.
+   */
   async getLogState(id: string): Promise<JobLogState | null> {
-    const out = await this.doc.send(new GetCommand({ TableName: this.table, Key: { jobId: id }, ConsistentRead: true }));
-    return out.Item ? toLogState(out.Item as JobItem) : null;
+    for (;;) {
+      const out = await this.doc.send(new GetCommand({ TableName: this.table, Key: { jobId: id }, ConsistentRead: true }));
+      if (!out.Item) return null;
+      const item = out.Item as JobItem;
+      const expired = this.expiredClaims(item, Date.now());
+      if (expired.length === 0) return toLogState(item);
+      const after = await this.takeOverClaims(id, expired);
+      // Null: a claim was renewed or released meanwhile; read again.
+      if (after) return toLogState(after);
+    }
+  }
+
+  private expiredClaims(item: JobItem, now: number): Array<{ claimId: string; expiresAt: number | undefined }> {
+    return Object.entries(item.logPending ?? {})
+      .filter(([, claim]) => (claim.expiresAt ?? Date.parse(claim.claimedAt) + this.lease) < now)
+      .map(([claimId, claim]) => ({ claimId, expiresAt: claim.expiresAt }));
+  }
+
+  /** Removes the claims, each only if it was not renewed since it was read; the item after, or null. */
+  private async takeOverClaims(id: string, claims: Array<{ claimId: string; expiresAt: number | undefined }>): Promise<JobItem | null> {
+    const names: Record<string, string> = {};
+    const values: Record<string, unknown> = {};
+    const conditions = claims.map(({ claimId, expiresAt }, i) => {
+      names[`#c${i}`] = claimId;
+      if (expiresAt === undefined) return `attribute_exists(logPending.#c${i}) AND attribute_not_exists(logPending.#c${i}.expiresAt)`;
+      values[`:e${i}`] = expiresAt;
+      return `logPending.#c${i}.expiresAt = :e${i}`;
+    });
+    try {
+      const out = await this.doc.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { jobId: id },
+          UpdateExpression: `REMOVE ${claims.map((_, i) => `logPending.#c${i}`).join(", ")}`,
+          ConditionExpression: conditions.join(" AND "),
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: Object.keys(values).length ? values : undefined,
+          ReturnValues: "ALL_NEW",
+        }),
+      );
+      return out.Attributes as JobItem;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return null;
+      throw error;
+    }
+  }
+
+  /**
+   * The guard for one claim's line writes (LogLineRepository.append puts it in
+   * every transaction): the transaction stores its lines only while the claim
+   * is still on the job's item. Each call gives the next transaction's guard;
+   * once a third of the lease has passed since the claim or its last renewal,
+   * that guard renews the lease too, so a live writer keeps its claim however
+   * long its batch takes.
+   */
+  logClaimGuard(id: string, claimId: string): LogClaimGuard {
+    let renewedAt = Date.now();
+    const key = { TableName: this.table, Key: { jobId: id } };
+    const held = { ConditionExpression: "attribute_exists(logPending.#claim)", ExpressionAttributeNames: { "#claim": claimId } };
+    return () => {
+      const now = Date.now();
+      if (now - renewedAt < this.lease / 3) return { ConditionCheck: { ...key, ...held } };
+      renewedAt = now;
+      return {
+        Update: {
+          ...key,
+          ...held,
+          UpdateExpression: "SET logPending.#claim.expiresAt = :expiresAt",
+          ExpressionAttributeValues: { ":expiresAt": now + this.lease },
+        },
+      };
+    };
   }
 
   /**
@@ -164,7 +267,8 @@ export class JobRepository {
    * `state` is the item as the caller last read it.
    */
   async claimLogRange(id: string, claimId: string, first: string, last: string, state: JobLogState): Promise<ClaimLogResult> {
-    const pending: PendingClaim = { first, claimedAt: new Date().toISOString() };
+    const now = Date.now();
+    const pending: PendingClaim = { first, claimedAt: new Date(now).toISOString(), expiresAt: now + this.lease };
     try {
       await this.doc.send(
         new UpdateCommand({

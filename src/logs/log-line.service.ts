@@ -12,7 +12,7 @@ import { fromMicros, nowLogTimestamp, toMicros } from "../shared/log-timestamp.j
 import { decodeCursor, encodeCursor, pageSize, toPage, type Page } from "../shared/pagination.js";
 import { parseInput } from "../shared/validation.js";
 import type { LogLine, LogStream } from "./log-line.model.js";
-import type { LogLineRepository } from "./log-line.repository.js";
+import type { AppendOutcome, LogLineRepository } from "./log-line.repository.js";
 import { appendLogsSchema, logsQuerySchema, logTimestampSchema, type AppendLogsInput } from "./log-line.schema.js";
 
 export const LOG_PAGE = { default: 500, max: 1_000 };
@@ -151,13 +151,20 @@ export class LogLineService {
     const claimId = randomUUID();
     const { job, lines } = await this.withJobLock(valid.jobId, () => this.claim(valid, claimId));
     let written = 0;
+    let outcome: AppendOutcome;
     try {
-      await this.logs.append(lines, (count) => (written += count));
+      outcome = await this.logs.append(lines, this.jobs.logClaimGuard(job.id, claimId), (count) => (written += count));
     } finally {
       // What DynamoDB holds goes to the cache, even when a later chunk failed.
       if (written > 0) this.writer.enqueueLines(job, lines.slice(0, written));
       // Released on failure too: the unwritten rest of the range will never come, and readers must not wait for it.
       await this.jobs.releaseLogRange(job.id, claimId);
+    }
+    if (outcome.outcome === "fenced") {
+      throw new AppError(
+        ErrorCode.SERVICE_UNAVAILABLE,
+        `job ${job.id}: this append stalled past its claim's lease and was taken over; ${written} of ${lines.length} lines were stored, try again`,
+      );
     }
     return { accepted: lines.length, lastTs: lines.at(-1)!.ts };
   }
