@@ -7,6 +7,7 @@ import { BoundedRetryStrategy, DEFAULT_RETRY_POLICY } from "../src/infra/dynamod
 import { StoreCallCounter } from "../src/infra/store-calls";
 import { AppendJobLogsDocument, CreateVmDocument, SendCommandForJobDocument } from "./generated/graphql";
 import { dynamoCount, cacheCount } from "./support/counts";
+import { storedLogItems } from "./support/fixtures";
 import { buildVmInput, createUserWithToken, createVm, sendCommand } from "./support/factories";
 import { injectDynamoFault, type DynamoFault, type DynamoFaultHandle } from "./support/faults";
 import { startTestServer, type TestServer } from "./support/test-server";
@@ -141,6 +142,28 @@ describe("a permanent fault leaves nothing half-written in the cache", () => {
     const state = await t.server.container.repositories.jobs.getLogState(job.id);
     expect(state!.logCompleteTs).toBe(state!.logClaimedTs);
     expect(state!.logCompleteTs! > inDynamo.at(-1)!.split("|")[0]!).toBe(true);
+  });
+});
+
+describe("conflicts with a transaction on the job's item", () => {
+  it.each([
+    ["UpdateItem", "transaction-conflict"],
+    ["TransactWriteItems", "cancelled-by-conflict"],
+  ] as const)("%s answered %s twice: retried, the append is acknowledged and every line stored once", async (operation, kind) => {
+    const vm = await createVm(t, dev);
+    const { job } = await sendCommand(t, dev, vm.id);
+    fault = injectDynamoFault(t.stores.dynamo.raw, { operation, fault: kind, times: 2 });
+    const lines = Array.from({ length: 150 }, (_, i) => ({ stream: "STDOUT" as const, data: `line ${i}` }));
+    const appended = await t.gql(AppendJobLogsDocument, { jobId: job.id, lines }, { token: dev });
+    expect(appended.errors).toBeUndefined();
+    expect(appended.data!.appendJobLogs.accepted).toBe(150);
+    expect(fault.injected).toBe(2);
+    fault.remove();
+    fault = undefined;
+    const stored = await storedLogItems(t, job.id);
+    expect(stored.map((item) => item.data)).toEqual(lines.map((l) => l.data));
+    const state = await t.server.container.repositories.jobs.getLogState(job.id);
+    expect(state!.logCompleteTs).toBe(String(stored.at(-1)!.ts));
   });
 });
 

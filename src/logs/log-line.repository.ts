@@ -2,7 +2,6 @@
 // ts is a fixed-width microsecond string, so the sort key's order is time order.
 import { TransactionCanceledException } from "@aws-sdk/client-dynamodb";
 import { QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import { backoff } from "../infra/dynamodb/batch-get.js";
 import type { LogClaimGuard } from "../jobs/job.repository.js";
 import type { LogLine, LogStream } from "./log-line.model.js";
 
@@ -28,7 +27,6 @@ export interface LogListQuery {
 
 /** TransactWriteItems takes 100 actions: the claim's guard and 99 lines. */
 const LINES_PER_WRITE = 99;
-const MAX_CONFLICT_ROUNDS = 10;
 
 /** "fenced": the claim's guard refused a write (the claim was taken over); what came before it is stored. */
 export type AppendOutcome = { outcome: "written" } | { outcome: "fenced" };
@@ -43,25 +41,20 @@ export class LogLineRepository {
    * Stores lines in order, 99 per TransactWriteItems, each transaction with
    * `guard()` (the claim check on the job's item): a chunk is stored whole and
    * only while the claim holds, or not at all. `onWritten(n)` after each
-   * stored chunk, so a caller that fails half way knows what was stored. A
-   * chunk cancelled because another write touched the job's item at the same
-   * moment (TransactionConflict) is tried again.
+   * stored chunk, so a caller that fails half way knows what was stored.
    */
   async append(lines: LogLine[], guard: LogClaimGuard, onWritten: (count: number) => void = () => {}): Promise<AppendOutcome> {
     for (let i = 0; i < lines.length; i += LINES_PER_WRITE) {
       const chunk = lines.slice(i, i + LINES_PER_WRITE);
       const puts = chunk.map((l) => ({ Put: { TableName: this.table, Item: { jobId: l.jobId, ts: l.ts, stream: l.stream, data: l.data } } }));
-      for (let round = 0; ; round++) {
-        try {
-          await this.doc.send(new TransactWriteCommand({ TransactItems: [guard(), ...puts] }));
-          break;
-        } catch (error) {
-          if (!(error instanceof TransactionCanceledException)) throw error;
-          const reasons = error.CancellationReasons ?? [];
-          if (reasons[0]?.Code === "ConditionalCheckFailed") return { outcome: "fenced" };
-          if (round + 1 >= MAX_CONFLICT_ROUNDS || !reasons.some((r) => r.Code === "TransactionConflict")) throw error;
-          await backoff(round + 1);
+      try {
+        // A cancellation by a concurrent write to the job's item is retried by the client (retry.ts).
+        await this.doc.send(new TransactWriteCommand({ TransactItems: [guard(), ...puts] }));
+      } catch (error) {
+        if (error instanceof TransactionCanceledException && error.CancellationReasons?.[0]?.Code === "ConditionalCheckFailed") {
+          return { outcome: "fenced" };
         }
+        throw error;
       }
       onWritten(chunk.length);
     }

@@ -4,9 +4,9 @@
 // all run. Everything else reaches DynamoDB Local untouched.
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 
-export type DynamoFault = "throttle" | "internal-error" | "unavailable";
+export type DynamoFault = "throttle" | "internal-error" | "unavailable" | "transaction-conflict" | "cancelled-by-conflict";
 
-const ANSWERS: Record<DynamoFault, { statusCode: number; type: string; message: string }> = {
+const ANSWERS: Record<DynamoFault, { statusCode: number; type: string; message: string; body?: Record<string, unknown> }> = {
   throttle: {
     statusCode: 400,
     type: "ProvisionedThroughputExceededException",
@@ -14,6 +14,19 @@ const ANSWERS: Record<DynamoFault, { statusCode: number; type: string; message: 
   },
   "internal-error": { statusCode: 500, type: "InternalServerError", message: "Internal server error" },
   unavailable: { statusCode: 503, type: "ServiceUnavailable", message: "Service unavailable" },
+  // A plain write that met a transaction in flight on its item.
+  "transaction-conflict": {
+    statusCode: 400,
+    type: "TransactionConflictException",
+    message: "Transaction is ongoing for the item",
+  },
+  // A transaction cancelled because another write touched its first item at the same moment.
+  "cancelled-by-conflict": {
+    statusCode: 400,
+    type: "TransactionCanceledException",
+    message: "Transaction cancelled, please refer cancellation reasons for specific reasons [TransactionConflict, None]",
+    body: { CancellationReasons: [{ Code: "TransactionConflict", Message: "Transaction is ongoing for the item" }, { Code: "None" }] },
+  },
 };
 
 export interface DynamoFaultHandle {
@@ -50,7 +63,7 @@ export function injectDynamoFault(
         return next(args);
       }
       state.injected++;
-      const body = JSON.stringify({ __type: `com.amazonaws.dynamodb.v20120810#${answer.type}`, message: answer.message });
+      const body = JSON.stringify({ __type: `com.amazonaws.dynamodb.v20120810#${answer.type}`, message: answer.message, ...answer.body });
       return {
         response: {
           statusCode: answer.statusCode,

@@ -36,6 +36,22 @@ type ErrorType = "THROTTLING" | "TRANSIENT" | "SERVER_ERROR" | "CLIENT_ERROR";
 interface RetryErrorInfo {
   errorType: ErrorType;
   retryAfterHint?: Date;
+  error?: unknown;
+}
+
+/**
+ * A write that met a transaction in flight on the same item, or a
+ * transaction cancelled only by such a meeting: nothing was written, and the
+ * same request succeeds once the other is done. The SDK calls both client
+ * errors; here they are transient. Log appends make them likely: each guarded
+ * line write checks the job's item while claims, releases and renewals update
+ * it (JobRepository.logClaimGuard).
+ */
+function isTransactionConflict(error: unknown): boolean {
+  const e = error as { name?: string; CancellationReasons?: Array<{ Code?: string }> } | undefined;
+  if (e?.name === "TransactionConflictException") return true;
+  const reasons = e?.name === "TransactionCanceledException" ? (e.CancellationReasons ?? []) : [];
+  return reasons.some((r) => r.Code === "TransactionConflict") && reasons.every((r) => !r.Code || r.Code === "None" || r.Code === "TransactionConflict");
 }
 
 const QUOTA_CAPACITY = 500;
@@ -79,11 +95,12 @@ export class BoundedRetryStrategy {
   async refreshRetryTokenForRetry(token: BoundedRetryToken, info: RetryErrorInfo): Promise<BoundedRetryToken> {
     const { policy } = this;
     const retries = token.getRetryCount();
-    if (info.errorType !== "THROTTLING" && info.errorType !== "TRANSIENT") throw new Error("not retryable");
+    const errorType = isTransactionConflict(info.error) ? "TRANSIENT" : info.errorType;
+    if (errorType !== "THROTTLING" && errorType !== "TRANSIENT") throw new Error("not retryable");
     if (retries + 1 >= policy.maxAttempts) throw new Error("attempts exhausted");
     if (this.capacity < RETRY_COST) throw new Error("retry quota exhausted");
 
-    const base = info.errorType === "THROTTLING" ? policy.throttlingBaseDelayMs : policy.baseDelayMs;
+    const base = errorType === "THROTTLING" ? policy.throttlingBaseDelayMs : policy.baseDelayMs;
     let delay = Math.floor(Math.random() * Math.min(policy.maxDelayMs, base * 2 ** retries));
     if (info.retryAfterHint) delay = Math.max(delay, info.retryAfterHint.getTime() - this.now());
     const elapsed = this.now() - token.startedAt;
