@@ -20,6 +20,7 @@ import { requestLog } from "./infra/request-log.js";
 import { createRestErrorHandler, notFoundHandler } from "./rest/errors.js";
 import { REST_PREFIX } from "./rest/openapi.js";
 import { createRestRouter } from "./rest/router.js";
+import { attachGraphQLWebSocket, type GraphQLWebSocket } from "./live-tail/websocket.js";
 
 export const GRAPHQL_PATH = "/graphql";
 /** GraphQL request bodies: generous for appendJobLogs batches, bounded for everything else. */
@@ -28,12 +29,15 @@ export const GRAPHQL_BODY_LIMIT = "2mb";
 export interface App {
   express: Express;
   apollo: ApolloServer<GraphQLContext>;
+  /** Subscriptions (the live tail) on the same port and path. */
+  webSocket: GraphQLWebSocket;
 }
 
 export async function createApp(container: Container, httpServer: Server): Promise<App> {
   const { config, logger } = container;
+  const schema = await buildGraphQLSchema();
   const apollo = new ApolloServer<GraphQLContext>({
-    schema: await buildGraphQLSchema(),
+    schema,
     introspection: !config.isProduction,
     formatError: createFormatError(logger),
     includeStacktraceInErrorResponses: false,
@@ -77,5 +81,5 @@ export async function createApp(container: Container, httpServer: Server): Promi
   app.use(REST_PREFIX, createRestRouter(container));
   app.use(notFoundHandler);
   app.use(createRestErrorHandler(logger));
-  return { express: app, apollo };
+  return { express: app, apollo, webSocket: attachGraphQLWebSocket(httpServer, GRAPHQL_PATH, schema, container) };
 }

@@ -23,6 +23,9 @@ import { UserRepository } from "./users/user.repository.js";
 import { UserService } from "./users/user.service.js";
 import { VmRepository } from "./vms/vm.repository.js";
 import { VmService } from "./vms/vm.service.js";
+import { InProcessDoorbell, RedisDoorbell, type Doorbell } from "./live-tail/doorbell.js";
+import { doorbellEvents } from "./live-tail/live-events.js";
+import { LiveTailService } from "./live-tail/live-tail.service.js";
 
 export interface Stores {
   prisma: PrismaClient;
@@ -47,6 +50,7 @@ export interface Services {
   commands: CommandService;
   jobs: JobService;
   logs: LogLineService;
+  liveTail: LiveTailService;
 }
 
 /** The Postgres cache's write side: services enqueue, it flushes in the background. */
@@ -67,6 +71,8 @@ export interface Container {
   repositories: Repositories;
   services: Services;
   cache: CacheParts;
+  /** The live tail's doorbell: Redis pub/sub with REDIS_URL, else in process. startServer closes it. */
+  doorbell: Doorbell;
 }
 
 export function createContainer(config: Config, logger: Logger, stores: Stores): Container {
@@ -101,12 +107,15 @@ export function createContainer(config: Config, logger: Logger, stores: Stores):
   const cache: CacheParts = { writer, backfill: new CacheBackfill(repositories.logLines, writer, logger, metrics.cache), stream };
   const reads = new CacheReads(logger, metrics.cache, stream ? () => stream.lagMs() : undefined, config.cacheStreamMaxLagMs);
   const ttl = config.cacheTtlDays;
+  const doorbell: Doorbell = config.redisUrl ? new RedisDoorbell(config.redisUrl, config.redisKeyPrefix, logger) : new InProcessDoorbell();
+  const live = doorbellEvents(doorbell);
   const services: Services = {
     vms: new VmService(repositories.vms),
     users: new UserService(repositories.users, repositories.commands, tokens, logger),
-    commands: new CommandService(repositories.commands, repositories.jobs, repositories.vms, writer),
-    jobs: new JobService(repositories.jobs, repositories.vms, repositories.jobCache, writer, cache.backfill, reads, ttl),
-    logs: new LogLineService(repositories.logLines, repositories.jobs, repositories.jobCache, writer, cache.backfill, reads, ttl),
+    commands: new CommandService(repositories.commands, repositories.jobs, repositories.vms, writer, live),
+    jobs: new JobService(repositories.jobs, repositories.vms, repositories.jobCache, writer, cache.backfill, reads, ttl, live),
+    logs: new LogLineService(repositories.logLines, repositories.jobs, repositories.jobCache, writer, cache.backfill, reads, ttl, live),
+    liveTail: new LiveTailService({ jobs: repositories.jobs, logs: repositories.logLines, vms: repositories.vms, doorbell, logger }),
   };
   return {
     config,
@@ -117,5 +126,6 @@ export function createContainer(config: Config, logger: Logger, stores: Stores):
     repositories,
     services,
     cache,
+    doorbell,
   };
 }

@@ -54,6 +54,8 @@ const envSchema = z
       emptyAsUnset,
       z.coerce.number().int().min(100, "must be a number of milliseconds >= 100").default(30_000),
     ),
+    REDIS_URL: z.preprocess(emptyAsUnset, z.url({ protocol: /^rediss?$/, error: "must be a redis:// or rediss:// URL" }).optional()),
+    REDIS_KEY_PREFIX: z.preprocess(emptyAsUnset, z.string().regex(/^[A-Za-z0-9:._-]{1,64}$/, "1–64 of A-Z a-z 0-9 : . _ -").default("vmo:")),
     DATA_DIR: z.preprocess(emptyAsUnset, z.string().default(".data")),
     LOG_LEVEL: z.preprocess(
       emptyAsUnset,
@@ -120,6 +122,13 @@ export interface Config {
    * takes the claim over.
    */
   logClaimLeaseMs: number;
+  /**
+   * What instances share: the live tail's doorbell. Unset: an in-process
+   * emitter (one instance only).
+   */
+  redisUrl: string | undefined;
+  /** Prefix of every Redis key and channel, so deployments (and test files) can share a Redis. */
+  redisKeyPrefix: string;
   dataDir: string;
   logLevel: ParsedEnv["LOG_LEVEL"];
 }
@@ -154,6 +163,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     cacheStream: e.CACHE_STREAM === "on",
     cacheStreamMaxLagMs: e.CACHE_STREAM_MAX_LAG_MS,
     logClaimLeaseMs: e.LOG_CLAIM_LEASE_MS,
+    redisUrl: e.REDIS_URL,
+    redisKeyPrefix: e.REDIS_KEY_PREFIX,
     dataDir: e.DATA_DIR,
     logLevel: e.LOG_LEVEL,
   };

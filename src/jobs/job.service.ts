@@ -2,6 +2,7 @@ import { z } from "zod";
 import { authorize, type Actor } from "../auth/permissions.js";
 import type { CacheBackfill } from "../cache/cache-backfill.js";
 import { cacheHorizon, type CacheReads } from "../cache/cache-policy.js";
+import type { LiveEvents } from "../live-tail/live-events.js";
 import type { CacheWriter } from "../cache/cache-writer.js";
 import type { JobCacheRepository } from "../cache/job-cache.repository.js";
 import type { TimeKey } from "../infra/dynamodb/newest-first.js";
@@ -43,6 +44,7 @@ export class JobService {
     private readonly backfill: CacheBackfill,
     private readonly reads: CacheReads,
     private readonly cacheTtlDays: number,
+    private readonly live: LiveEvents,
   ) {}
 
   /** Null for an unknown job; BAD_USER_INPUT for an id that is not a UUID. */
@@ -172,6 +174,7 @@ export class JobService {
     if (result.outcome === "missing") throw notFound("job", valid.id);
     if (result.outcome === "not-running") throw conflict(`job ${valid.id} is already ${result.job.status}`);
     this.writer.enqueueJobs([result.job]);
+    this.live.jobChanged(result.job);
     return result.job;
   }
 }

@@ -1,0 +1,137 @@
+// The live tail's doorbell: "topic X changed, look again". It carries no data
+// (followers read lines and jobs from the stores), so a lost ring delays a
+// follower by one poll and never loses anything.
+//
+// Topics: `log:<jobId>` (the job's log watermark moved, or its status did),
+// `job:<jobId>` and `vm:<vmId>` (a job started or changed status).
+import { EventEmitter } from "node:events";
+import { Redis } from "ioredis";
+import type { Logger } from "../infra/logger.js";
+
+export interface Doorbell {
+  /** Tells every instance (this one included) that `topic` changed. Never throws. */
+  ring(topic: string): void;
+  /** Calls `listener` on every ring of `topic`, from any instance; returns the way to stop. */
+  listen(topic: string, listener: () => void): () => void;
+  /**
+   * Whether rings from other instances arrive now. While not, followers read
+   * the stores every second instead of waiting for a ring.
+   */
+  healthy(): boolean;
+  /** Calls `listener` when rings may have been missed (the pub/sub came back): followers read once. */
+  onRecovered(listener: () => void): void;
+  /** Null when there is nothing to check (in process), else whether the pub/sub answers (for /readyz). */
+  ping(): Promise<boolean | null>;
+  close(): Promise<void>;
+}
+
+/** One instance: rings go to this process's listeners only. */
+export class InProcessDoorbell implements Doorbell {
+  private readonly emitter = new EventEmitter().setMaxListeners(0);
+
+  ring(topic: string): void {
+    this.emitter.emit(topic);
+  }
+
+  listen(topic: string, listener: () => void): () => void {
+    this.emitter.on(topic, listener);
+    return () => void this.emitter.off(topic, listener);
+  }
+
+  healthy(): boolean {
+    return true;
+  }
+
+  onRecovered(): void {}
+
+  async ping(): Promise<null> {
+    return null;
+  }
+
+  async close(): Promise<void> {
+    this.emitter.removeAllListeners();
+  }
+}
+
+/**
+ * Redis pub/sub: one publishing and one subscribed connection per instance,
+ * one channel per topic that this instance follows. While Redis is down a
+ * ring reaches this instance's own listeners directly, and ioredis keeps
+ * reconnecting (and resubscribes); other instances' rings are missed, which
+ * their followers make up for by reading every second.
+ */
+export class RedisDoorbell implements Doorbell {
+  private readonly local = new EventEmitter().setMaxListeners(0);
+  private readonly publisher: Redis;
+  private readonly subscriber: Redis;
+  private readonly recovered = new Set<() => void>();
+  private wasDown = false;
+
+  constructor(
+    url: string,
+    private readonly prefix: string,
+    private readonly logger: Logger,
+  ) {
+    // No offline queue: a ring while Redis is down fails at once instead of piling up.
+    const options = { enableOfflineQueue: false, maxRetriesPerRequest: 1, retryStrategy: (times: number) => Math.min(times * 200, 2_000) };
+    this.publisher = new Redis(url, options);
+    this.subscriber = new Redis(url, { ...options, enableOfflineQueue: true });
+    for (const connection of [this.publisher, this.subscriber]) {
+      connection.on("error", (error: Error) => {
+        if (!this.wasDown) logger.warn({ err: error }, "live tail: Redis unreachable; followers read the stores every second until it is back");
+        this.wasDown = true;
+      });
+    }
+    this.subscriber.on("ready", () => {
+      if (!this.wasDown) return;
+      this.wasDown = false;
+      logger.info("live tail: Redis is back");
+      for (const listener of this.recovered) listener();
+    });
+    this.subscriber.on("message", (channel: string) => {
+      if (channel.startsWith(this.prefix)) this.local.emit(channel.slice(this.prefix.length));
+    });
+  }
+
+  ring(topic: string): void {
+    if (this.publisher.status !== "ready") {
+      this.local.emit(topic);
+      return;
+    }
+    this.publisher.publish(this.prefix + topic, "").catch(() => this.local.emit(topic));
+  }
+
+  listen(topic: string, listener: () => void): () => void {
+    if (this.local.listenerCount(topic) === 0) {
+      this.subscriber.subscribe(this.prefix + topic).catch((error: unknown) => this.logger.debug({ err: error, topic }, "live tail: subscribe deferred"));
+    }
+    this.local.on(topic, listener);
+    return () => {
+      this.local.off(topic, listener);
+      if (this.local.listenerCount(topic) === 0) this.subscriber.unsubscribe(this.prefix + topic).catch(() => undefined);
+    };
+  }
+
+  healthy(): boolean {
+    return this.subscriber.status === "ready" && this.publisher.status === "ready";
+  }
+
+  onRecovered(listener: () => void): void {
+    this.recovered.add(listener);
+  }
+
+  async ping(): Promise<boolean> {
+    if (this.publisher.status !== "ready") return false;
+    return this.publisher.ping().then(
+      () => true,
+      () => false,
+    );
+  }
+
+  async close(): Promise<void> {
+    this.local.removeAllListeners();
+    this.recovered.clear();
+    this.publisher.disconnect();
+    this.subscriber.disconnect();
+  }
+}

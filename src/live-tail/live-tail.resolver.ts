@@ -1,0 +1,49 @@
+import { Arg, Authorized, ID, Resolver, Root, Subscription, type SubscribeResolverData } from "type-graphql";
+import type { GraphQLContext } from "../graphql/context.js";
+import type { Job } from "../jobs/job.model.js";
+import { JobType } from "../jobs/job.type.js";
+import { LogStreamEnum } from "../logs/log-line.type.js";
+import type { TailEvent } from "./log-tail.js";
+import { toLogTailEvent } from "./live-tail.presenter.js";
+import { LogTailEventType } from "./live-tail.type.js";
+
+interface TailArgs {
+  jobId: string;
+  after?: string | null;
+  stream?: LogStreamEnum | null;
+}
+
+@Resolver()
+export class LiveTailResolver {
+  @Authorized()
+  @Subscription(() => LogTailEventType, {
+    description:
+      "A job's log as it is written: first every stored line after `after` (from the first line when null), then each new line once it is stored. Every line exactly once and in ts order, whichever instance stored it, and with no gap and no repeat across a reconnect that resubscribes with the last `cursor`. Completes after the delivery that carries the job's finished status and its last line.",
+    subscribe: ({ args, context }: SubscribeResolverData<unknown, Record<string, unknown>, GraphQLContext>) => {
+      const { jobId, after, stream } = args as unknown as TailArgs;
+      return context.services.liveTail.tail(context.actor, jobId, { after, stream });
+    },
+  })
+  jobLogTail(
+    @Root() event: TailEvent,
+    @Arg("jobId", () => ID) _jobId: string,
+    @Arg("after", () => String, { nullable: true }) _after: string | null,
+    @Arg("stream", () => LogStreamEnum, { nullable: true }) _stream: LogStreamEnum | null,
+  ) {
+    return toLogTailEvent(event);
+  }
+
+  @Authorized()
+  @Subscription(() => JobType, {
+    description: "A job each time it starts or changes status: every job of the VM `vmId`, or the one job `jobId`. Exactly one of the two.",
+    subscribe: ({ args, context }: SubscribeResolverData<unknown, Record<string, unknown>, GraphQLContext>) =>
+      context.services.liveTail.jobChanges(context.actor, args as { vmId?: string | null; jobId?: string | null }),
+  })
+  jobChanged(
+    @Root() job: Job,
+    @Arg("vmId", () => ID, { nullable: true }) _vmId: string | null,
+    @Arg("jobId", () => ID, { nullable: true }) _jobId: string | null,
+  ) {
+    return job;
+  }
+}
