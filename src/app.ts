@@ -62,7 +62,7 @@ export async function createApp(container: Container, httpServer: Server): Promi
   app.set("trust proxy", false);
   app.use(requestLog(logger, GRAPHQL_PATH));
   app.use(httpMetricsMiddleware(container.metrics));
-  app.use(createHealthRouter(container.stores));
+  app.use(createHealthRouter(container.stores, container.doorbell));
   app.use(createMetricsRouter(container.metrics));
   if (!config.isProduction) {
     // ruru (the playground, ~200 MB with GraphiQL's editor) is a development

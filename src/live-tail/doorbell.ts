@@ -135,3 +135,19 @@ export class RedisDoorbell implements Doorbell {
     this.subscriber.disconnect();
   }
 }
+
+/** How often a reader reads without a ring: while the doorbell is down, and as a safety net while it is up. */
+export const POLL_MS = { doorbellDown: 1_000, safety: 10_000 };
+
+/**
+ * Calls `read` every POLL_MS.doorbellDown while the doorbell is down, and
+ * while it is up only when nothing was read for POLL_MS.safety (a ring lost
+ * on the way). `lastRead` is when the reader last read. Returns the stop.
+ */
+export function pollUnlessRung(doorbell: Doorbell, lastRead: () => number, read: () => void): () => void {
+  const timer = setInterval(() => {
+    if (!doorbell.healthy() || Date.now() - lastRead() >= POLL_MS.safety) read();
+  }, POLL_MS.doorbellDown);
+  timer.unref();
+  return () => clearInterval(timer);
+}

@@ -7,7 +7,7 @@ import type { JobStatus } from "../jobs/job.model.js";
 import type { JobLogState, JobRepository } from "../jobs/job.repository.js";
 import type { LogLine } from "../logs/log-line.model.js";
 import type { LogLineRepository } from "../logs/log-line.repository.js";
-import type { Doorbell } from "./doorbell.js";
+import { pollUnlessRung, type Doorbell } from "./doorbell.js";
 import { logTopic } from "./live-events.js";
 
 /** Lines in (from, to] of the log, read once; `to` is the watermark read. */
@@ -20,8 +20,6 @@ export interface TailBatch {
   closed: boolean;
 }
 
-/** How often a follower reads without a ring: while the doorbell is down, and as a safety net. */
-export const POLL_MS = { doorbellDown: 1_000, safety: 10_000 };
 /** Lines per read; a follower reads on until the watermark. */
 export const READ_PAGE = 1_000;
 
@@ -36,8 +34,9 @@ export class JobLogFollower {
   private readonly subscribers = new Set<(batch: TailBatch) => void>();
   private reading: Promise<void> | undefined;
   private again = false;
-  private timer: NodeJS.Timeout | undefined;
+  private stopPolling: (() => void) | undefined;
   private stopListening: (() => void) | undefined;
+  private lastRead = Date.now();
   stopped = false;
 
   constructor(
@@ -50,7 +49,7 @@ export class JobLogFollower {
     this.closed = isClosed(state);
     if (!this.closed) {
       this.stopListening = deps.doorbell.listen(logTopic(jobId), () => this.wake());
-      this.schedule();
+      this.stopPolling = pollUnlessRung(deps.doorbell, () => this.lastRead, () => this.wake());
     }
   }
 
@@ -88,23 +87,13 @@ export class JobLogFollower {
   stop(): void {
     if (this.stopped) return;
     this.stopped = true;
-    clearTimeout(this.timer);
+    this.stopPolling?.();
     this.stopListening?.();
     this.deps.onIdle(this);
   }
 
-  private schedule(): void {
-    clearTimeout(this.timer);
-    if (this.stopped || this.closed) return;
-    const wait = this.deps.doorbell.healthy() ? POLL_MS.safety : POLL_MS.doorbellDown;
-    this.timer = setTimeout(() => {
-      this.wake();
-      this.schedule();
-    }, wait);
-    this.timer.unref();
-  }
-
   private async read(): Promise<void> {
+    this.lastRead = Date.now();
     const state = await this.deps.jobs.getLogState(this.jobId);
     if (!state) return;
     const watermark = state.logCompleteTs;

@@ -3,8 +3,7 @@
 // job whose status it has not yet delivered (a new job, or a changed status).
 import type { Job } from "../jobs/job.model.js";
 import type { JobRepository } from "../jobs/job.repository.js";
-import type { Doorbell } from "./doorbell.js";
-import { POLL_MS } from "./job-log-follower.js";
+import { pollUnlessRung, type Doorbell } from "./doorbell.js";
 import { jobTopic, vmTopic } from "./live-events.js";
 
 /** The newest jobs of a VM a watch compares on each ring. */
@@ -21,7 +20,8 @@ export class JobWatch implements AsyncIterable<Job> {
   private ended = false;
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly stopListening: () => void;
-  private poll: NodeJS.Timeout | undefined;
+  private readonly stopPolling: () => void;
+  private lastRead = Date.now();
 
   constructor(
     private readonly target: WatchTarget,
@@ -36,14 +36,14 @@ export class JobWatch implements AsyncIterable<Job> {
       void this.look();
       if ("vmId" in target) this.later(() => void this.look(), INDEX_LAG_MS);
     });
-    this.schedulePoll();
+    this.stopPolling = pollUnlessRung(doorbell, () => this.lastRead, () => void this.look());
   }
 
   close(): void {
     if (this.ended) return;
     this.ended = true;
     this.stopListening();
-    clearTimeout(this.poll);
+    this.stopPolling();
     for (const timer of this.timers) clearTimeout(timer);
     this.onClose();
     this.wakeUp?.();
@@ -74,19 +74,9 @@ export class JobWatch implements AsyncIterable<Job> {
     this.timers.add(timer);
   }
 
-  private schedulePoll(): void {
-    if (this.ended) return;
-    this.poll = setTimeout(
-      () => {
-        void this.look().finally(() => this.schedulePoll());
-      },
-      this.doorbell.healthy() ? POLL_MS.safety : POLL_MS.doorbellDown,
-    );
-    this.poll.unref();
-  }
-
   private async look(): Promise<void> {
     if (this.ended) return;
+    this.lastRead = Date.now();
     const found =
       "jobId" in this.target
         ? [await this.jobs.get(this.target.jobId, true)].filter((job): job is Job => job !== null)

@@ -29,6 +29,8 @@ export class LogTail implements AsyncIterable<TailEvent> {
   private lastStatus: JobStatus | undefined;
   private resumeTs: string | null;
   private ended = false;
+  /** How often this tail's queue overflowed and it went back to the store. */
+  overflows = 0;
   private readonly onBatch = (batch: TailBatch) => {
     this.queue.push(batch);
     this.queuedLines += batch.lines.length;
@@ -36,6 +38,7 @@ export class LogTail implements AsyncIterable<TailEvent> {
       // A slow consumer: memory stays bounded, and the gap is read from the store.
       this.queue = [];
       this.queuedLines = 0;
+      this.overflows++;
     }
     this.wakeUp?.();
   };

@@ -67,7 +67,8 @@ export function attachGraphQLWebSocket(httpServer: Server, path: string, schema:
       },
       onClose: (ctx) => clearInterval(ctx.extra.recheck),
       onSubscribe: (ctx) => {
-        if (Object.keys(ctx.subscriptions).length >= limits.subscriptionsPerSocket) {
+        // graphql-ws has already entered this subscription's id.
+        if (Object.keys(ctx.subscriptions).length > limits.subscriptionsPerSocket) {
           return [
             new GraphQLError(`at most ${limits.subscriptionsPerSocket} subscriptions per socket`, {
               extensions: { code: ErrorCode.BAD_USER_INPUT, limit: "subscriptionsPerSocket" },
