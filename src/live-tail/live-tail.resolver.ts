@@ -1,11 +1,18 @@
 import { Arg, Authorized, ID, Resolver, Root, Subscription, type SubscribeResolverData } from "type-graphql";
 import type { GraphQLContext } from "../graphql/context.js";
+import { badInput } from "../shared/errors.js";
 import type { Job } from "../jobs/job.model.js";
 import { JobType } from "../jobs/job.type.js";
 import { LogStreamEnum } from "../logs/log-line.type.js";
 import type { TailEvent } from "./log-tail.js";
 import { toLogTailEvent } from "./live-tail.presenter.js";
 import { LogTailEventType } from "./live-tail.type.js";
+
+/** A subscription sent over HTTP runs its resolver once with no event: say where subscriptions are served. */
+function delivered<T>(event: T | undefined): T {
+  if (event === undefined) throw badInput("subscriptions are served over WebSocket at /graphql (graphql-ws, the graphql-transport-ws protocol), not over HTTP");
+  return event;
+}
 
 interface TailArgs {
   jobId: string;
@@ -30,7 +37,7 @@ export class LiveTailResolver {
     @Arg("after", () => String, { nullable: true }) _after: string | null,
     @Arg("stream", () => LogStreamEnum, { nullable: true }) _stream: LogStreamEnum | null,
   ) {
-    return toLogTailEvent(event);
+    return toLogTailEvent(delivered(event));
   }
 
   @Authorized()
@@ -44,6 +51,6 @@ export class LiveTailResolver {
     @Arg("vmId", () => ID, { nullable: true }) _vmId: string | null,
     @Arg("jobId", () => ID, { nullable: true }) _jobId: string | null,
   ) {
-    return job;
+    return delivered(job);
   }
 }
