@@ -38,18 +38,19 @@ import {
   ResourceNotFoundException,
   TrimmedDataAccessException,
   type _Record,
-  type AttributeValue,
   type DynamoDBStreamsClient,
 } from "@aws-sdk/client-dynamodb-streams";
+import { unmarshall } from "@aws-sdk/util-dynamodb";
 import pg from "pg";
 import type { TableNames } from "../infra/dynamodb/tables.js";
 import type { Logger } from "../infra/logger.js";
-import type { Job } from "../jobs/job.model.js";
+import { mergeJob, type Job } from "../jobs/job.model.js";
 import { toJob, type JobItem, type JobRepository } from "../jobs/job.repository.js";
-import type { LogLine, LogStream } from "../logs/log-line.model.js";
+import type { LogLine } from "../logs/log-line.model.js";
+import { toLogLine, type LogItem } from "../logs/log-line.repository.js";
 import type { CacheMetrics } from "./cache.metrics.js";
 import type { CacheWriter } from "./cache-writer.js";
-import type { JobCacheRepository } from "./job-cache.repository.js";
+import type { JobCacheRepository, JobRows } from "./job-cache.repository.js";
 
 export interface CacheStreamOptions {
   /** Pause between rounds once every shard is at its tip. */
@@ -114,23 +115,34 @@ function lockKey(name: string): number {
 
 const shardKey = (arn: string, id: string) => `${arn}|${id}`;
 
-/**
- * The fields the cache keeps are strings (and numbers, kept as their text).
- * A job item's logPending map is the log's claim bookkeeping (JobRepository), not cached.
- */
-function decode(image: Record<string, AttributeValue> | undefined): Record<string, string> | undefined {
-  if (!image) return undefined;
-  const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(image)) {
-    if (value.S !== undefined) out[name] = value.S;
-    else if (value.N !== undefined) out[name] = value.N;
-  }
-  return out;
+/** A stream record's new image as the item it is; undefined for a REMOVE. */
+function imageOf<T>(record: _Record): Partial<T> | undefined {
+  const image = record.dynamodb?.NewImage;
+  return image ? (unmarshall(image as Parameters<typeof unmarshall>[0]) as Partial<T>) : undefined;
 }
 
-/** Of two copies of one job, the later one, except that finished beats running. */
-function later(current: Job | undefined, incoming: Job): Job {
-  return current && current.status !== "running" && incoming.status === "running" ? current : incoming;
+/**
+ * A round's records as the rows they bring: each job folded by mergeJob (a
+ * shard's records are in order, so the later copy wins unless it would undo a
+ * finish), each job's lines in record order.
+ */
+export function decodeRound(jobRecords: readonly _Record[], logRecords: readonly _Record[]): { jobs: Map<string, Job>; lines: Map<string, LogLine[]> } {
+  const jobs = new Map<string, Job>();
+  for (const record of jobRecords) {
+    const item = imageOf<JobItem>(record);
+    if (!item?.jobId) continue; // a REMOVE: jobs are never deleted by this API, and the cache keeps its row until the purge
+    // The item's log claim bookkeeping (logClaimedTs, logPending) is not cached: toJob leaves it out.
+    const job = toJob(item as JobItem);
+    jobs.set(job.id, mergeJob(jobs.get(job.id), job));
+  }
+  const lines = new Map<string, LogLine[]>();
+  for (const record of logRecords) {
+    const item = imageOf<LogItem>(record);
+    if (!item?.jobId || !item.ts) continue;
+    const line = toLogLine(item as LogItem);
+    lines.get(line.jobId)?.push(line) ?? lines.set(line.jobId, [line]);
+  }
+  return { jobs, lines };
 }
 
 /** Open shards whose parent is finished or gone (trimmed): a job's records stay in order. Jobs' before logs'. */
@@ -411,20 +423,7 @@ export class CacheStream {
 
   /** Writes one round's records to the cache; throws (nothing advanced) when PostgreSQL cannot take them. */
   private async apply(jobRecords: _Record[], logRecords: _Record[]): Promise<void> {
-    const jobs = new Map<string, Job>();
-    for (const record of jobRecords) {
-      const item = decode(record.dynamodb?.NewImage);
-      if (!item?.jobId) continue; // a REMOVE: jobs are never deleted by this API, and the cache keeps its row until the purge
-      const job = toJob(item as unknown as JobItem);
-      jobs.set(job.id, later(jobs.get(job.id), job));
-    }
-    const lines = new Map<string, LogLine[]>();
-    for (const record of logRecords) {
-      const item = decode(record.dynamodb?.NewImage);
-      if (!item?.jobId || !item.ts) continue;
-      const line: LogLine = { jobId: item.jobId, ts: item.ts, stream: item.stream as LogStream, data: item.data ?? "" };
-      lines.get(line.jobId)?.push(line) ?? lines.set(line.jobId, [line]);
-    }
+    const { jobs, lines } = decodeRound(jobRecords, logRecords);
     if (jobs.size === 0 && lines.size === 0) return;
 
     // Lines need their job row: cached already, in this round, or read from DynamoDB now.
@@ -438,7 +437,7 @@ export class CacheStream {
       lines.delete(id);
     }
 
-    await this.upsert([...jobs.values()], [...lines.values()].flat());
+    await this.upsert([...new Set([...jobs.keys(), ...lines.keys()])].map((jobId) => ({ jobId, job: jobs.get(jobId), lines: lines.get(jobId) ?? [] })));
     this.deps.metrics.streamRecords("jobs", jobRecords.length);
     this.deps.metrics.streamRecords("job_logs", logRecords.length);
   }
@@ -448,37 +447,24 @@ export class CacheStream {
    * by job, dropping (and reporting) what it refuses, so one bad item cannot
    * stall the stream; if PostgreSQL is unreachable, throws.
    */
-  private async upsert(jobs: Job[], lines: LogLine[]): Promise<void> {
+  private async upsert(groups: JobRows[]): Promise<void> {
     const { jobCache, metrics, logger } = this.deps;
-    try {
-      await jobCache.upsert(jobs, lines);
-      metrics.written("jobs", jobs.length);
-      metrics.written("job_logs", lines.length);
-      return;
-    } catch (error) {
-      if (!(await jobCache.reachable())) {
-        metrics.writeFailed("jobs", jobs.length);
-        metrics.writeFailed("job_logs", lines.length);
-        throw error;
-      }
+    const result = await jobCache.upsertIsolating(groups);
+    const report = (rows: readonly JobRows[], as: "written" | "writeFailed") => {
+      metrics[as]("jobs", rows.filter((r) => r.job).length);
+      metrics[as]("job_logs", rows.reduce((n, r) => n + r.lines.length, 0));
+    };
+    if (result.outcome === "written") return report(groups, "written");
+    if (result.outcome === "unreachable") {
+      report(groups, "writeFailed");
+      throw result.error;
     }
-    const byJob = new Map<string, LogLine[]>();
-    for (const line of lines) byJob.get(line.jobId)?.push(line) ?? byJob.set(line.jobId, [line]);
-    const jobById = new Map(jobs.map((j) => [j.id, j]));
-    for (const id of new Set([...jobById.keys(), ...byJob.keys()])) {
-      const job = jobById.get(id);
-      const its = byJob.get(id) ?? [];
-      try {
-        await jobCache.upsert(job ? [job] : [], its);
-        metrics.written("jobs", job ? 1 : 0);
-        metrics.written("job_logs", its.length);
-      } catch (error) {
-        if (!(await jobCache.reachable())) throw error;
-        metrics.writeFailed("jobs", job ? 1 : 0);
-        metrics.writeFailed("job_logs", its.length);
-        logger.error({ err: error, jobId: id }, "cache stream: the cache refused a job's rows; skipped (DynamoDB has them)");
-      }
+    report(result.written, "written");
+    for (const { rows, error } of result.refused) {
+      report([rows], "writeFailed");
+      logger.error({ err: error, jobId: rows.jobId }, "cache stream: the cache refused a job's rows; skipped (DynamoDB has them)");
     }
+    if (result.unwritten.length) throw result.error;
   }
 
   // ---- timing ----
