@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { z } from "zod";
+import { OPERATIONS } from "../auth/operations.js";
 import { authorize, type Actor } from "../auth/permissions.js";
 import type { CacheWriter } from "../cache/cache-writer.js";
 import type { Job } from "../jobs/job.model.js";
@@ -35,7 +36,7 @@ export class CommandService {
 
   /** Null for an unknown command; BAD_USER_INPUT for an id that is not a UUID. */
   async get(actor: Actor | null, id: string): Promise<Command | null> {
-    authorize(actor, "read");
+    authorize(actor, OPERATIONS.command);
     return this.commands.get(parseInput(commandIdSchema, id, "id"));
   }
 
@@ -46,7 +47,7 @@ export class CommandService {
    * Command.issuedBy) then batch across the whole page.
    */
   async listForVms(actor: Actor | null, vms: readonly Vm[], args: { first?: number | null; after?: string | null }): Promise<Page<Command>[]> {
-    authorize(actor, "read");
+    authorize(actor, OPERATIONS["Vm.commands"]);
     const size = pageSize(args.first, COMMAND_PAGE.default, COMMAND_PAGE.max);
     const after = args.after ? decodeCursor(CURSOR_KIND, args.after, cursorShape) : undefined;
     return Promise.all(
@@ -59,7 +60,7 @@ export class CommandService {
 
   /** Vm.commands of one VM, by id (REST's /vms/{vmId}/commands); NOT_FOUND for an unknown VM. */
   async listForVm(actor: Actor | null, vmId: string, args: { first?: number | null; after?: string | null }): Promise<Page<Command>> {
-    authorize(actor, "read");
+    authorize(actor, OPERATIONS["Vm.commands"]);
     const vm = await this.vms.getExisting(parseInput(vmIdSchema, vmId, "vmId"));
     const [page] = await this.listForVms(actor, [vm], args);
     return page!;
@@ -71,7 +72,7 @@ export class CommandService {
    * index orders commands across VMs.
    */
   async list(actor: Actor | null, args: ListCommandsInput & { first?: number | null; after?: string | null }): Promise<Page<Command>> {
-    authorize(actor, "read");
+    authorize(actor, OPERATIONS.listCommands);
     const { vmId } = parseInput(listCommandsSchema, { vmId: args.vmId }, "");
     const size = pageSize(args.first, COMMAND_PAGE.default, COMMAND_PAGE.max);
     const after = args.after ? decodeCursor(CURSOR_KIND, args.after, cursorShape) : undefined;
@@ -81,7 +82,7 @@ export class CommandService {
 
   /** Stores the command and its RUNNING job in one DynamoDB transaction; NOT_FOUND (nothing stored) for an unknown VM. */
   async send(actor: Actor | null, input: SendCommandInput): Promise<SendCommandResult> {
-    authorize(actor, "write");
+    authorize(actor, OPERATIONS.sendCommand);
     const valid = parseInput(sendCommandSchema, input);
     const now = new Date();
     const command: Command = { id: randomUUID(), vmId: valid.vmId, command: valid.command, issuedBy: actor.id, createdAt: now };

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { OPERATIONS } from "../auth/operations.js";
 import { authorize, type Actor } from "../auth/permissions.js";
 import type { CacheWriter } from "../cache/cache-writer.js";
 import type { JobReads } from "../cache/job-reads.js";
@@ -36,14 +37,14 @@ export class JobService {
 
   /** Null for an unknown job; BAD_USER_INPUT for an id that is not a UUID. */
   async get(actor: Actor | null, id: string, consistency: ReadConsistency = "cache"): Promise<Job | null> {
-    authorize(actor, "read");
+    authorize(actor, OPERATIONS.job);
     const jobId = parseInput(jobIdSchema, id, "id");
     return this.reads.job(jobId, parseInput(readConsistencySchema, consistency, "consistency") === "strong");
   }
 
   /** Jobs across VMs, newest first. */
   async list(actor: Actor | null, args: { filter?: JobFilterInput; first?: number | null; after?: string | null }): Promise<Page<Job>> {
-    authorize(actor, "read");
+    authorize(actor, OPERATIONS.jobs);
     const filter = parseInput(jobFilterSchema, args.filter, "filter") ?? {};
     const size = pageSize(args.first, JOB_PAGE.default, JOB_PAGE.max);
     const after = args.after ? decodeCursor(CURSOR_KIND, args.after, cursorShape) : undefined;
@@ -56,7 +57,7 @@ export class JobService {
 
   /** Vm.jobs for a page of VMs (one cache query for all of them: JobReads.jobsOfVms). */
   async listForVms(actor: Actor | null, vms: readonly Vm[], args: JobPageArgs): Promise<Page<Job>[]> {
-    authorize(actor, "read");
+    authorize(actor, OPERATIONS["Vm.jobs"]);
     const size = pageSize(args.first, JOB_PAGE.nestedDefault, JOB_PAGE.max);
     const after = args.after ? decodeCursor(CURSOR_KIND, args.after, cursorShape) : undefined;
     const status = parseInput(jobStatusSchema.nullish(), args.status, "status") ?? undefined;
@@ -66,7 +67,7 @@ export class JobService {
 
   /** Vm.jobs of one VM, by id (REST's /vms/{vmId}/jobs); NOT_FOUND for an unknown VM. */
   async listForVm(actor: Actor | null, vmId: string, args: JobPageArgs): Promise<Page<Job>> {
-    authorize(actor, "read");
+    authorize(actor, OPERATIONS["Vm.jobs"]);
     const vm = await this.vms.getExisting(parseInput(vmIdSchema, vmId, "vmId"));
     const [page] = await this.listForVms(actor, [vm], args);
     return page!;
@@ -74,7 +75,7 @@ export class JobService {
 
   /** Command.jobs for a page of commands, answered together (JobReads.jobsOfCommands). */
   async listForCommands(actor: Actor | null, commands: readonly Command[], args: JobPageArgs): Promise<Page<Job>[]> {
-    authorize(actor, "read");
+    authorize(actor, OPERATIONS["Command.jobs"]);
     const size = pageSize(args.first, JOB_PAGE.nestedDefault, JOB_PAGE.max);
     const after = args.after ? decodeCursor(CURSOR_KIND, args.after, cursorShape) : undefined;
     const pages = await this.reads.jobsOfCommands(
@@ -86,7 +87,7 @@ export class JobService {
 
   /** RUNNING → SUCCESS or FAILED, once. Of concurrent calls exactly one wins; the others get CONFLICT. */
   async setStatus(actor: Actor | null, id: string, status: JobStatus): Promise<Job> {
-    authorize(actor, "write");
+    authorize(actor, OPERATIONS.setJobStatus);
     const valid = parseInput(setJobStatusSchema, { id, status }, "");
     if (valid.status === "running") throw conflict("a job only moves from running to success or failed");
     const result = await this.jobs.finish(valid.id, valid.status, new Date());

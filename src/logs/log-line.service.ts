@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { z } from "zod";
+import { OPERATIONS } from "../auth/operations.js";
 import { authorize, type Actor } from "../auth/permissions.js";
 import type { CacheWriter } from "../cache/cache-writer.js";
 import type { JobReads } from "../cache/job-reads.js";
@@ -58,7 +59,7 @@ export class LogLineService {
 
   /** A job's lines, oldest first; the cache first (see job-reads.ts), else DynamoDB. */
   async list(actor: Actor | null, jobId: string, args: LogPageArgs): Promise<Page<LogLine>> {
-    authorize(actor, "read");
+    authorize(actor, OPERATIONS.logs);
     const { jobId: id, ...filters } = parseInput(logsQuerySchema, { jobId, stream: args.stream, since: args.since }, "");
     const [page] = await this.pages([id], this.query(args, filters));
     if (page instanceof Error) throw page;
@@ -71,7 +72,7 @@ export class LogLineService {
    * (DataLoader's contract), so it fails that job's logs only.
    */
   async listForJobs(actor: Actor | null, jobs: readonly Job[], args: LogPageArgs): Promise<Array<Page<LogLine> | Error>> {
-    authorize(actor, "read");
+    authorize(actor, OPERATIONS["Job.logs"]);
     const filters = parseInput(logFiltersSchema, { stream: args.stream, since: args.since }, "");
     return this.pages(
       jobs.map((job) => job.id),
@@ -104,7 +105,7 @@ export class LogLineService {
    * of the same one, and a finished job grants none (CONFLICT).
    */
   async append(actor: Actor | null, input: AppendLogsInput): Promise<AppendLogsResult> {
-    authorize(actor, "write");
+    authorize(actor, OPERATIONS.appendJobLogs);
     const valid = parseInput(appendLogsSchema, input, "");
     if (valid.lines.length === 0) {
       if (!(await this.jobs.get(valid.jobId, true))) throw notFound("job", valid.jobId);

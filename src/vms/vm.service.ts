@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { OPERATIONS } from "../auth/operations.js";
 import { authorize, type Actor } from "../auth/permissions.js";
 import { decodeCursor, encodeCursor, pageSize, toPage, type Page } from "../shared/pagination.js";
 import { parseInput } from "../shared/validation.js";
@@ -23,13 +24,13 @@ export class VmService {
 
   /** Null for an unknown id (GraphQL `vm(id)` answers null, REST 404). */
   async get(actor: Actor | null, id: string): Promise<Vm | null> {
-    authorize(actor, "read");
+    authorize(actor, OPERATIONS.vm);
     if (!vmIdSchema.safeParse(id).success) return null;
     return this.vms.get(id);
   }
 
   async list(actor: Actor | null, args: ListVmsArgs): Promise<Page<Vm>> {
-    authorize(actor, "read");
+    authorize(actor, OPERATIONS.vms);
     const size = pageSize(args.first, VM_PAGE.default, VM_PAGE.max);
     const after = args.after ? decodeCursor(CURSOR_KIND, args.after, cursorShape) : undefined;
     const environment = args.environment ?? undefined;
@@ -38,7 +39,7 @@ export class VmService {
   }
 
   async create(actor: Actor | null, input: CreateVmInput): Promise<Vm> {
-    authorize(actor, "write");
+    authorize(actor, OPERATIONS.createVm);
     const valid = parseInput(createVmSchema, input);
     const now = new Date();
     return this.vms.create({
@@ -53,7 +54,7 @@ export class VmService {
 
   /** Changes name, environment and/or tags; createdAt stays, updatedAt moves. NOT_FOUND for an unknown VM. */
   async update(actor: Actor | null, id: string, input: UpdateVmInput): Promise<Vm> {
-    authorize(actor, "write");
+    authorize(actor, OPERATIONS.updateVm);
     const vmId = parseInput(vmIdSchema, id, "id");
     const valid = parseInput(updateVmSchema, input);
     const updated = await this.vms.update(
@@ -67,7 +68,7 @@ export class VmService {
 
   /** Deletes the VM; its commands and jobs stay, their `vm` becomes null. NOT_FOUND for an unknown VM. */
   async delete(actor: Actor | null, id: string): Promise<boolean> {
-    authorize(actor, "write");
+    authorize(actor, OPERATIONS.deleteVm);
     const vmId = parseInput(vmIdSchema, id, "id");
     if (!(await this.vms.delete(vmId))) throw notFound("vm", vmId);
     return true;
