@@ -6,7 +6,7 @@ import { randomUUID } from "node:crypto";
 import { marshall } from "@aws-sdk/util-dynamodb";
 import type { _Record } from "@aws-sdk/client-dynamodb-streams";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { decodeRound } from "../src/cache/cache-stream";
+import { decodeRound } from "../src/cache/stream-rows";
 import { CacheWriter } from "../src/cache/cache-writer";
 import { JobCacheRepository } from "../src/cache/job-cache.repository";
 import { createLogger } from "../src/infra/logger";

@@ -5,7 +5,7 @@
 // slows a mutation.
 //
 // What is queued (or being flushed) is also what the cache does not yet hold:
-// readers ask the writer before trusting the cache (see cache-policy.ts).
+// readers ask the writer before trusting the cache (see job-reads.ts).
 import { EventEmitter } from "node:events";
 import type { Logger } from "../infra/logger.js";
 import { mergeJob, type Job } from "../jobs/job.model.js";
