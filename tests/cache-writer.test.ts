@@ -5,25 +5,20 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CacheWriter } from "../src/cache/cache-writer";
-import { JobCacheRepository } from "../src/cache/job-cache.repository";
+import type { JobCacheRepository } from "../src/cache/job-cache.repository";
 import { createLogger } from "../src/infra/logger";
-import { createPrisma, type PrismaClient } from "../src/infra/postgres/prisma";
 import type { Job } from "../src/jobs/job.model";
 import type { LogLine } from "../src/logs/log-line.model";
-import { createTestDatabase } from "./support/stores";
+import { createTestCache } from "./support/stores";
 
-let database: { url: string; drop(): Promise<void> };
-let prisma: PrismaClient;
 let cache: JobCacheRepository;
+let close: () => Promise<void>;
 
 beforeAll(async () => {
-  database = await createTestDatabase();
-  prisma = createPrisma(database.url);
-  cache = new JobCacheRepository(prisma);
+  ({ cache, close } = await createTestCache());
 });
 afterAll(async () => {
-  await prisma?.$disconnect();
-  await database?.drop();
+  await close?.();
 });
 
 const buildJob = (n: number): Job => ({

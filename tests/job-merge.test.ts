@@ -8,26 +8,20 @@ import type { _Record } from "@aws-sdk/client-dynamodb-streams";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { decodeRound } from "../src/cache/stream-rows";
 import { CacheWriter } from "../src/cache/cache-writer";
-import { JobCacheRepository } from "../src/cache/job-cache.repository";
+import type { JobCacheRepository } from "../src/cache/job-cache.repository";
 import { createLogger } from "../src/infra/logger";
-import { createPrisma } from "../src/infra/postgres/prisma";
-import type { PrismaClient } from "../src/infra/postgres/prisma";
 import { mergeJob, type Job, type JobStatus } from "../src/jobs/job.model";
 import { toJobItem } from "../src/jobs/job.repository";
-import { createTestDatabase } from "./support/stores";
+import { createTestCache } from "./support/stores";
 
-let database: { url: string; drop(): Promise<void> };
-let prisma: PrismaClient;
 let cache: JobCacheRepository;
+let close: () => Promise<void>;
 
 beforeAll(async () => {
-  database = await createTestDatabase();
-  prisma = createPrisma(database.url);
-  cache = new JobCacheRepository(prisma);
+  ({ cache, close } = await createTestCache());
 });
 afterAll(async () => {
-  await prisma?.$disconnect();
-  await database?.drop();
+  await close?.();
 });
 
 const STATUSES: JobStatus[] = ["running", "success", "failed"];

@@ -6,9 +6,9 @@ import { JOB_PAGE } from "../jobs/job.service.js";
 import { JobConnection } from "../jobs/job.type.js";
 import { UserType } from "../users/user.type.js";
 import { VmType } from "../vms/vm.type.js";
-import { SendCommandInputType, SendCommandPayloadType } from "./command.input.js";
+import { SendCommandInputType } from "./command.input.js";
 import type { Command } from "./command.model.js";
-import { CommandType } from "./command.type.js";
+import { CommandType, SendCommandPayloadType } from "./command.type.js";
 
 @Resolver(() => CommandType)
 export class CommandResolver {

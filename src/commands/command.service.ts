@@ -10,6 +10,7 @@ import { decodeCursor, encodeCursor, pageSize, toPage, type Page } from "../shar
 import { parseInput } from "../shared/validation.js";
 import type { Vm } from "../vms/vm.model.js";
 import type { VmRepository } from "../vms/vm.repository.js";
+import { requireVm } from "../vms/vm.service.js";
 import { vmIdSchema } from "../vms/vm.schema.js";
 import type { Command } from "./command.model.js";
 import type { CommandRepository } from "./command.repository.js";
@@ -61,7 +62,7 @@ export class CommandService {
   /** Vm.commands of one VM, by id (REST's /vms/{vmId}/commands); NOT_FOUND for an unknown VM. */
   async listForVm(actor: Actor | null, vmId: string, args: { first?: number | null; after?: string | null }): Promise<Page<Command>> {
     authorize(actor, OPERATIONS["Vm.commands"]);
-    const vm = await this.vms.getExisting(parseInput(vmIdSchema, vmId, "vmId"));
+    const vm = await requireVm(this.vms, parseInput(vmIdSchema, vmId, "vmId"));
     const [page] = await this.listForVms(actor, [vm], args);
     return page!;
   }

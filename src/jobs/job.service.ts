@@ -10,6 +10,7 @@ import { parseInput } from "../shared/validation.js";
 import type { Command } from "../commands/command.model.js";
 import type { Vm } from "../vms/vm.model.js";
 import type { VmRepository } from "../vms/vm.repository.js";
+import { requireVm } from "../vms/vm.service.js";
 import { vmIdSchema } from "../vms/vm.schema.js";
 import type { Job, JobStatus } from "./job.model.js";
 import type { JobRepository } from "./job.repository.js";
@@ -68,7 +69,7 @@ export class JobService {
   /** Vm.jobs of one VM, by id (REST's /vms/{vmId}/jobs); NOT_FOUND for an unknown VM. */
   async listForVm(actor: Actor | null, vmId: string, args: JobPageArgs): Promise<Page<Job>> {
     authorize(actor, OPERATIONS["Vm.jobs"]);
-    const vm = await this.vms.getExisting(parseInput(vmIdSchema, vmId, "vmId"));
+    const vm = await requireVm(this.vms, parseInput(vmIdSchema, vmId, "vmId"));
     const [page] = await this.listForVms(actor, [vm], args);
     return page!;
   }

@@ -6,7 +6,7 @@ import { parseInput } from "../shared/validation.js";
 import { z } from "zod";
 import type { Vm } from "./vm.model.js";
 import type { VmRepository } from "./vm.repository.js";
-import { notFound } from "../shared/errors.js";
+import { conflict, notFound } from "../shared/errors.js";
 import { createVmSchema, updateVmSchema, vmIdSchema, type CreateVmInput, type UpdateVmInput } from "./vm.schema.js";
 
 export const VM_PAGE = { default: 50, max: 100 };
@@ -17,6 +17,13 @@ export interface ListVmsArgs {
   environment?: string | null;
   first?: number | null;
   after?: string | null;
+}
+
+/** The VM, or NOT_FOUND: for the lists under one VM that need it to exist (REST's /vms/{vmId}/jobs and /commands). */
+export async function requireVm(vms: VmRepository, id: string): Promise<Vm> {
+  const vm = await vms.get(id);
+  if (!vm) throw notFound("vm", id);
+  return vm;
 }
 
 export class VmService {
@@ -42,14 +49,17 @@ export class VmService {
     authorize(actor, OPERATIONS.createVm);
     const valid = parseInput(createVmSchema, input);
     const now = new Date();
-    return this.vms.create({
-      id: valid.id ?? randomUUID(),
+    const id = valid.id ?? randomUUID();
+    const result = await this.vms.create({
+      id,
       name: valid.name,
       environment: valid.environment,
       tags: valid.tags ?? {},
       createdAt: now,
       updatedAt: now,
     });
+    if (result.outcome === "exists") throw conflict(`vm ${id} already exists`);
+    return result.vm;
   }
 
   /** Changes name, environment and/or tags; createdAt stays, updatedAt moves. NOT_FOUND for an unknown VM. */

@@ -6,7 +6,8 @@ import { inject } from "vitest";
 import { createDynamo } from "../../src/infra/dynamodb/client";
 import { ensureTables, tableNames } from "../../src/infra/dynamodb/tables";
 import { migrate } from "../../src/infra/postgres/migrate";
-import { createPrisma } from "../../src/infra/postgres/prisma";
+import { JobCacheRepository } from "../../src/cache/job-cache.repository";
+import { createPrisma, type PrismaClient } from "../../src/infra/postgres/prisma";
 import type { Stores } from "../../src/container";
 
 export interface TestStores {
@@ -39,6 +40,20 @@ export async function createTestDatabase(): Promise<{ url: string; drop(): Promi
       await client.connect();
       await client.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
       await client.end();
+    },
+  };
+}
+
+/** A fresh migrated database with the cache repository over it: for tests of the cache's writers alone. */
+export async function createTestCache(): Promise<{ cache: JobCacheRepository; prisma: PrismaClient; close(): Promise<void> }> {
+  const database = await createTestDatabase();
+  const prisma = createPrisma(database.url);
+  return {
+    cache: new JobCacheRepository(prisma),
+    prisma,
+    close: async () => {
+      await prisma.$disconnect();
+      await database.drop();
     },
   };
 }
