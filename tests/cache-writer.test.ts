@@ -3,23 +3,14 @@
 // cache (lists, and the dropped job's lines) until a catch-up; what it kept
 // still reaches the cache. Real PostgreSQL underneath.
 import { randomUUID } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { CacheWriter } from "../src/cache/cache-writer";
-import type { JobCacheRepository } from "../src/cache/job-cache.repository";
 import { createLogger } from "../src/infra/logger";
 import type { Job } from "../src/jobs/job.model";
 import type { LogLine } from "../src/logs/log-line.model";
-import { createTestCache } from "./support/stores";
+import { useTestCache } from "./support/stores";
 
-let cache: JobCacheRepository;
-let close: () => Promise<void>;
-
-beforeAll(async () => {
-  ({ cache, close } = await createTestCache());
-});
-afterAll(async () => {
-  await close?.();
-});
+const stores = useTestCache();
 
 const buildJob = (n: number): Job => ({
   id: randomUUID(),
@@ -34,7 +25,7 @@ const buildLines = (job: Job, count: number): LogLine[] =>
   Array.from({ length: count }, (_, i) => ({ jobId: job.id, ts: `2026-11-20T10:00:00.00000${i}Z`, stream: "stdout", data: `line ${i}` }));
 
 function smallWriter() {
-  const writer = new CacheWriter(cache, createLogger("silent"), { maxPendingJobs: 3, maxPendingLines: 5 });
+  const writer = new CacheWriter(stores.cache, createLogger("silent"), { maxPendingJobs: 3, maxPendingLines: 5 });
   const dropped: Array<{ jobs: number; lines: number }> = [];
   writer.on("dropped", (d) => dropped.push(d));
   return { writer, dropped };
@@ -52,7 +43,7 @@ describe("CacheWriter overflow", () => {
     expect(writer.pendingJob(jobs[3]!.id)).toEqual(jobs[3]);
 
     await writer.idle();
-    const cached = await cache.getJobs(jobs.map((j) => j.id));
+    const cached = await stores.cache.getJobs(jobs.map((j) => j.id));
     expect([...cached.keys()].sort()).toEqual(jobs.slice(1).map((j) => j.id).sort());
     // Flushing what was kept does not make up for what was dropped.
     expect(writer.isComplete()).toBe(false);
@@ -71,7 +62,7 @@ describe("CacheWriter overflow", () => {
     expect(writer.logsIncomplete(b.id)).toBe(true);
 
     await writer.idle();
-    const logs = await cache.logsForJobs([a.id, b.id], { limit: 10 });
+    const logs = await stores.cache.logsForJobs([a.id, b.id], { limit: 10 });
     expect(logs.get(a.id)?.lines).toEqual([]);
     expect(logs.get(b.id)?.lines.map((l) => l.data)).toEqual(["line 0", "line 1", "line 2"]);
     expect(writer.logsIncomplete(b.id)).toBe(false);

@@ -5,24 +5,15 @@
 import { randomUUID } from "node:crypto";
 import { marshall } from "@aws-sdk/util-dynamodb";
 import type { _Record } from "@aws-sdk/client-dynamodb-streams";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { decodeRound } from "../src/cache/stream-rows";
 import { CacheWriter } from "../src/cache/cache-writer";
-import type { JobCacheRepository } from "../src/cache/job-cache.repository";
 import { createLogger } from "../src/infra/logger";
 import { mergeJob, type Job, type JobStatus } from "../src/jobs/job.model";
 import { toJobItem } from "../src/jobs/job.repository";
-import { createTestCache } from "./support/stores";
+import { useTestCache } from "./support/stores";
 
-let cache: JobCacheRepository;
-let close: () => Promise<void>;
-
-beforeAll(async () => {
-  ({ cache, close } = await createTestCache());
-});
-afterAll(async () => {
-  await close?.();
-});
+const stores = useTestCache();
 
 const STATUSES: JobStatus[] = ["running", "success", "failed"];
 
@@ -58,12 +49,12 @@ describe("mergeJob, the writer, the consumer and the upsert's SQL agree", () => 
       const expected = mergeJob(a, b);
 
       // The SQL: the cached row is `a`, the upsert brings `b`.
-      await cache.upsert([a], []);
-      await cache.upsert([b], []);
-      expect(await cache.getJob(id)).toEqual(expected);
+      await stores.cache.upsert([a], []);
+      await stores.cache.upsert([b], []);
+      expect(await stores.cache.getJob(id)).toEqual(expected);
 
       // The writer's queue: `a` queued, then `b`.
-      const writer = new CacheWriter(cache, createLogger("silent"));
+      const writer = new CacheWriter(stores.cache, createLogger("silent"));
       writer.enqueueJobs([a]);
       writer.enqueueJobs([b]);
       expect(writer.pendingJob(id)).toEqual(expected);

@@ -2,7 +2,7 @@
 // DynamoDB table prefix (tables created) for each test file.
 import { randomBytes } from "node:crypto";
 import pg from "pg";
-import { inject } from "vitest";
+import { afterAll, beforeAll, inject } from "vitest";
 import { createDynamo } from "../../src/infra/dynamodb/client";
 import { ensureTables, tableNames } from "../../src/infra/dynamodb/tables";
 import { migrate } from "../../src/infra/postgres/migrate";
@@ -44,16 +44,27 @@ export async function createTestDatabase(): Promise<{ url: string; drop(): Promi
   };
 }
 
-/** A fresh migrated database with the cache repository over it: for tests of the cache's writers alone. */
-export async function createTestCache(): Promise<{ cache: JobCacheRepository; prisma: PrismaClient; close(): Promise<void> }> {
-  const database = await createTestDatabase();
-  const prisma = createPrisma(database.url);
+/**
+ * A fresh migrated database with the cache repository over it, for the file
+ * that calls this (its beforeAll/afterAll): tests of the cache's writers alone.
+ */
+export function useTestCache(): { readonly cache: JobCacheRepository } {
+  let database: { url: string; drop(): Promise<void> } | undefined;
+  let prisma: PrismaClient | undefined;
+  let cache: JobCacheRepository | undefined;
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    prisma = createPrisma(database.url);
+    cache = new JobCacheRepository(prisma);
+  });
+  afterAll(async () => {
+    await prisma?.$disconnect();
+    await database?.drop();
+  });
   return {
-    cache: new JobCacheRepository(prisma),
-    prisma,
-    close: async () => {
-      await prisma.$disconnect();
-      await database.drop();
+    get cache() {
+      if (!cache) throw new Error("useTestCache: the cache exists from beforeAll on");
+      return cache;
     },
   };
 }
