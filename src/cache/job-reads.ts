@@ -41,8 +41,7 @@
 // consistent. `consistency: STRONG` reads DynamoDB directly. With
 // CACHE_STREAM=off rule 5 is skipped, and other writers' rows are not covered
 // at all: one instance only (tests).
-import type { TimeKey } from "../infra/dynamodb/newest-first.js";
-import { keyBefore } from "../infra/dynamodb/newest-first.js";
+import { keyBefore, type TimeKey } from "../infra/dynamodb/newest-first.js";
 import type { Job, JobStatus } from "../jobs/job.model.js";
 import type { JobListQuery, JobRepository } from "../jobs/job.repository.js";
 import type { LogLine } from "../logs/log-line.model.js";
