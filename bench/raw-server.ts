@@ -48,7 +48,7 @@ class HttpError extends Error {
 
 async function authenticate(req: IncomingMessage): Promise<{ id: string; role: string }> {
   const token = bearerToken(req.headers.authorization);
-  const userId = token ? await tokens.verify(token) : null;
+  const userId = token ? ((await tokens.claims(token))?.userId ?? null) : null;
   if (!userId) throw new HttpError(401, "unauthenticated");
   const { rows } = await sql<{ id: string; role: string }>("SELECT id, role FROM users WHERE id = $1", [userId]);
   if (!rows[0]) throw new HttpError(401, "unauthenticated");

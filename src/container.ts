@@ -10,6 +10,7 @@ import { createMetrics, type Metrics } from "./metrics/metrics.js";
 import { CacheBackfill } from "./cache/cache-backfill.js";
 import { CacheReads } from "./cache/cache-policy.js";
 import { CacheStream } from "./cache/cache-stream.js";
+import { JobReads } from "./cache/job-reads.js";
 import { reportCacheWriter } from "./cache/cache.metrics.js";
 import { CacheWriter } from "./cache/cache-writer.js";
 import { JobCacheRepository } from "./cache/job-cache.repository.js";
@@ -106,15 +107,23 @@ export function createContainer(config: Config, logger: Logger, stores: Stores):
   if (stream) metrics.cache.observe({ streamLagMs: () => stream.lagMs(), streamLeader: () => stream.status().role === "leader" });
   const cache: CacheParts = { writer, backfill: new CacheBackfill(repositories.logLines, writer, logger, metrics.cache), stream };
   const reads = new CacheReads(logger, metrics.cache, stream ? () => stream.lagMs() : undefined, config.cacheStreamMaxLagMs);
-  const ttl = config.cacheTtlDays;
+  const jobReads = new JobReads({
+    jobs: repositories.jobs,
+    logs: repositories.logLines,
+    cache: repositories.jobCache,
+    writer,
+    backfill: cache.backfill,
+    gate: reads,
+    cacheTtlDays: config.cacheTtlDays,
+  });
   const doorbell: Doorbell = config.redisUrl ? new RedisDoorbell(config.redisUrl, config.redisKeyPrefix, logger) : new InProcessDoorbell();
   const live = doorbellEvents(doorbell);
   const services: Services = {
     vms: new VmService(repositories.vms),
     users: new UserService(repositories.users, repositories.commands, tokens, logger),
     commands: new CommandService(repositories.commands, repositories.jobs, repositories.vms, writer, live),
-    jobs: new JobService(repositories.jobs, repositories.vms, repositories.jobCache, writer, cache.backfill, reads, ttl, live),
-    logs: new LogLineService(repositories.logLines, repositories.jobs, repositories.jobCache, writer, cache.backfill, reads, ttl, live),
+    jobs: new JobService(jobReads, repositories.jobs, repositories.vms, writer, live),
+    logs: new LogLineService(repositories.logLines, repositories.jobs, writer, jobReads, live),
     liveTail: new LiveTailService({ jobs: repositories.jobs, logs: repositories.logLines, vms: repositories.vms, doorbell, logger }),
   };
   return {

@@ -1,6 +1,7 @@
 // PURGE_CRON: what it accepts, when the next run is due, and the timer that runs it.
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { nextPurgeAt, parsePurgeSchedule, schedulePurge } from "../src/cache/purge-schedule";
+import { schedulePurge } from "../src/cache/purge-schedule";
+import { nextPurgeAt, parsePurgeSchedule } from "../src/config/purge-schedule";
 import { ConfigError, loadConfig } from "../src/config/env";
 import { createLogger } from "../src/infra/logger";
 

@@ -7,9 +7,7 @@ import { errors, jwtVerify, SignJWT } from "jose";
 
 export interface TokenIssuer {
   sign(userId: string, role: string): Promise<{ token: string; expiresAt: Date }>;
-  /** The user id in a valid token; null for an expired, forged or malformed one. */
-  verify(token: string): Promise<string | null>;
-  /** The signed claims of a valid token (user id and the role it was issued with); null as for verify. */
+  /** The signed claims of a valid token (user id and the role it was issued with); null for an expired, forged or malformed one. */
   claims(token: string): Promise<TokenClaims | null>;
 }
 
@@ -43,9 +41,6 @@ export function createTokenIssuer(secret: string | undefined, ttlHours: number):
         .setExpirationTime(Math.floor(expiresAt.getTime() / 1000))
         .sign(key);
       return { token, expiresAt };
-    },
-    async verify(token) {
-      return (await claims(token))?.userId ?? null;
     },
     claims,
   };

@@ -9,7 +9,7 @@
 //   delete rows just written or backfilled, and a running job's next line would
 //   find no parent row. Its stale lines still go one by one; readers trust the
 //   cache for a job's lines only when the job started inside the window
-//   (src/cache/cache-policy.ts on the domain branch), and every line of such a
+//   (src/cache/job-reads.ts, rule 1), and every line of such a
 //   job was cached after it started, so no trusted job loses lines.
 // - Small batches: each batch takes the next PURGE_BATCH_SIZE primary-key
 //   entries (keyset: the whole purge reads each index once instead of
@@ -23,6 +23,7 @@
 //   another server instance) does not wait: it reports "another purge is
 //   running" and succeeds, since the running one is doing the work.
 import pg from "pg";
+import { withAdvisoryLock } from "../infra/postgres/advisory-lock.js";
 import type { CacheMetrics, PurgeCounts } from "./cache.metrics.js";
 
 /**
@@ -164,9 +165,7 @@ async function purgeWith(client: pg.Client, options: PurgeOptions): Promise<Purg
   if (!(options.ttlDays > 0)) throw new Error(`ttlDays must be positive, got ${options.ttlDays}`);
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`batchSize must be a positive integer, got ${batchSize}`);
 
-  const { rows: locked } = await client.query<{ locked: boolean }>("SELECT pg_try_advisory_lock($1) AS locked", [PURGE_LOCK_KEY]);
-  if (!locked[0]?.locked) return { status: "skipped", reason: "another purge is running" };
-  try {
+  const held = await withAdvisoryLock(client, PURGE_LOCK_KEY, async (): Promise<PurgeResult> => {
     await client.query(`SET statement_timeout = '${STATEMENT_TIMEOUT}'`);
     await client.query(`SET lock_timeout = '${LOCK_TIMEOUT}'`);
     // The database's clock, the one cached_at = now() is written with.
@@ -180,9 +179,8 @@ async function purgeWith(client: pg.Client, options: PurgeOptions): Promise<Purg
     const { jobs, cascaded } = await purgeJobs(client, cutoff, batchSize);
     const jobLogs = lines + cascaded;
     return { status: "done", cutoff, jobs, jobLogs };
-  } finally {
-    await client.query("SELECT pg_advisory_unlock($1)", [PURGE_LOCK_KEY]).catch(() => undefined);
-  }
+  });
+  return held.locked ? held.value : { status: "skipped", reason: "another purge is running" };
 }
 
 /** The one line the script prints (and the server logs). */

@@ -5,12 +5,12 @@
 // slows a mutation.
 //
 // What is queued (or being flushed) is also what the cache does not yet hold:
-// readers ask the writer before trusting the cache (see cache-policy.ts).
+// readers ask the writer before trusting the cache (see job-reads.ts).
 import { EventEmitter } from "node:events";
 import type { Logger } from "../infra/logger.js";
-import type { Job } from "../jobs/job.model.js";
+import { mergeJob, type Job } from "../jobs/job.model.js";
 import type { LogLine } from "../logs/log-line.model.js";
-import type { JobCacheRepository } from "./job-cache.repository.js";
+import type { JobCacheRepository, JobRows } from "./job-cache.repository.js";
 
 export interface CacheWriterOptions {
   /** Most jobs / lines one flush writes (one transaction). */
@@ -40,12 +40,6 @@ export interface CacheWriterEvents {
   dropped: [{ jobs: number; lines: number }];
 }
 
-/** A finished status always beats running: the newer of two copies of one job. */
-function newer(current: Job | undefined, incoming: Job): Job {
-  if (current && current.status !== "running" && incoming.status === "running") return current;
-  return incoming;
-}
-
 interface Batch {
   jobs: Map<string, Job>;
   lines: Map<string, Map<string, LogLine>>;
@@ -53,6 +47,8 @@ interface Batch {
 }
 
 const emptyBatch = (): Batch => ({ jobs: new Map(), lines: new Map(), lineCount: 0 });
+
+const count = (rows: readonly JobRows[]) => ({ jobs: rows.filter((r) => r.job).length, lines: rows.reduce((n, r) => n + r.lines.length, 0) });
 
 export class CacheWriter extends EventEmitter<CacheWriterEvents> {
   private readonly options: CacheWriterOptions;
@@ -80,20 +76,20 @@ export class CacheWriter extends EventEmitter<CacheWriterEvents> {
 
   /** Queues job rows (new, or a changed status). */
   enqueueJobs(jobs: Job[]): void {
-    for (const job of jobs) this.pending.jobs.set(job.id, newer(this.pending.jobs.get(job.id), job));
+    for (const job of jobs) this.pending.jobs.set(job.id, mergeJob(this.pending.jobs.get(job.id), job));
     this.afterEnqueue();
   }
 
   /** Queues lines of one job, with the job row they hang on. */
   enqueueLines(job: Job, lines: LogLine[]): void {
-    this.lineJobs.set(job.id, newer(this.lineJobs.get(job.id), job));
+    this.lineJobs.set(job.id, mergeJob(this.lineJobs.get(job.id), job));
     let forJob = this.pending.lines.get(job.id);
     if (!forJob) this.pending.lines.set(job.id, (forJob = new Map()));
     for (const line of lines) {
       if (!forJob.has(line.ts)) this.pending.lineCount++;
       forJob.set(line.ts, line);
     }
-    this.pending.jobs.set(job.id, newer(this.pending.jobs.get(job.id), job));
+    this.pending.jobs.set(job.id, mergeJob(this.pending.jobs.get(job.id), job));
     this.afterEnqueue();
   }
 
@@ -209,64 +205,53 @@ export class CacheWriter extends EventEmitter<CacheWriterEvents> {
 
   private async flushOnce(): Promise<void> {
     this.inflight = this.takeBatch();
-    const jobs = [...this.inflight.jobs.values()];
-    const lines = [...this.inflight.lines.values()].flatMap((forJob) => [...forJob.values()]);
-    if (jobs.length === 0 && lines.length === 0) return;
-    try {
-      await this.cache.upsert(jobs, lines);
-      for (const jobId of this.inflight.lines.keys()) if (!this.pending.lines.has(jobId)) this.lineJobs.delete(jobId);
-      this.inflight = emptyBatch();
-      if (this.attempt > 0) this.logger.info({ attempts: this.attempt }, "cache writes resumed");
-      this.attempt = 0;
-      this.emit("flushed", { jobs: jobs.length, lines: lines.length });
-    } catch (error) {
-      // Postgres answers but refused the batch: some row is poison (data the
-      // cache's checks reject, e.g. from a foreign writer). Write job by job and
-      // drop what is refused, rather than retrying the same batch forever.
-      if (await this.cache.reachable()) {
-        await this.isolate(this.inflight, error);
-        return;
-      }
+    const groups = this.rowsOf(this.inflight);
+    if (groups.length === 0) return;
+    const result = await this.cache.upsertIsolating(groups);
+    if (result.outcome === "unreachable") {
       this.attempt++;
       // Back in the queue, under anything newer that arrived meanwhile.
       this.requeue(this.inflight);
       this.inflight = emptyBatch();
-      this.logger.warn({ err: error, attempt: this.attempt, pending: this.stats() }, "cache write failed; will retry");
-      this.emit("failed", { error, attempt: this.attempt, jobs: jobs.length, lines: lines.length });
+      this.logger.warn({ err: result.error, attempt: this.attempt, pending: this.stats() }, "cache write failed; will retry");
+      this.emit("failed", { error: result.error, attempt: this.attempt, ...count(groups) });
+      return;
     }
-  }
-
-  private async isolate(batch: Batch, cause: unknown): Promise<void> {
-    let written = { jobs: 0, lines: 0 };
-    const dropped = { jobs: 0, lines: 0 };
+    // Refused rows (Postgres answered but would not take them) are dropped,
+    // not retried forever; rows left when Postgres went away mid-way go back.
     const retry = emptyBatch();
-    for (const id of new Set([...batch.jobs.keys(), ...batch.lines.keys()])) {
-      const job = batch.jobs.get(id) ?? this.lineJobs.get(id);
-      const lines = [...(batch.lines.get(id)?.values() ?? [])];
-      try {
-        await this.cache.upsert(job ? [job] : [], lines);
-        written = { jobs: written.jobs + (job ? 1 : 0), lines: written.lines + lines.length };
-      } catch (error) {
-        if (!(await this.cache.reachable())) {
-          // Postgres went away meanwhile: this one goes back to the queue.
-          if (job) retry.jobs.set(id, job);
-          if (lines.length) retry.lines.set(id, new Map(lines.map((l) => [l.ts, l])));
-          continue;
-        }
+    const dropped = { jobs: 0, lines: 0 };
+    if (result.outcome === "isolated") {
+      for (const rows of result.unwritten) {
+        if (rows.job) retry.jobs.set(rows.jobId, rows.job);
+        if (rows.lines.length) retry.lines.set(rows.jobId, new Map(rows.lines.map((l) => [l.ts, l])));
+      }
+      for (const { rows, error } of result.refused) {
         dropped.jobs++;
-        dropped.lines += lines.length;
-        this.incompleteLogs.set(id, Number.POSITIVE_INFINITY);
+        dropped.lines += rows.lines.length;
+        this.incompleteLogs.set(rows.jobId, Number.POSITIVE_INFINITY);
         this.complete = false;
-        this.logger.error({ err: error, cause, jobId: id }, "the cache refused a job's rows; dropped them (DynamoDB has them)");
+        this.logger.error({ err: error, cause: result.cause, jobId: rows.jobId }, "the cache refused a job's rows; dropped them (DynamoDB has them)");
       }
     }
-    for (const jobId of batch.lines.keys()) if (!this.pending.lines.has(jobId) && !retry.lines.has(jobId)) this.lineJobs.delete(jobId);
+    for (const jobId of this.inflight.lines.keys()) if (!this.pending.lines.has(jobId) && !retry.lines.has(jobId)) this.lineJobs.delete(jobId);
     this.inflight = emptyBatch();
     this.requeue(retry);
-    if (retry.jobs.size || retry.lines.size) this.attempt++;
-    else this.attempt = 0;
+    const resumed = this.attempt;
+    this.attempt = retry.jobs.size || retry.lines.size ? this.attempt + 1 : 0;
+    if (resumed > 0 && this.attempt === 0 && result.outcome === "written") this.logger.info({ attempts: resumed }, "cache writes resumed");
+    const written = count(result.outcome === "written" ? groups : result.written);
     if (written.jobs || written.lines) this.emit("flushed", written);
     if (dropped.jobs) this.emit("dropped", dropped);
+  }
+
+  /** A batch as job-by-job rows; a line's job row comes from the batch, else from lineJobs. */
+  private rowsOf(batch: Batch): JobRows[] {
+    return [...new Set([...batch.jobs.keys(), ...batch.lines.keys()])].map((jobId) => ({
+      jobId,
+      job: batch.jobs.get(jobId) ?? this.lineJobs.get(jobId),
+      lines: [...(batch.lines.get(jobId)?.values() ?? [])],
+    }));
   }
 
   private takeBatch(): Batch {
@@ -299,7 +284,7 @@ export class CacheWriter extends EventEmitter<CacheWriterEvents> {
   private requeue(batch: Batch): void {
     for (const [id, job] of batch.jobs) {
       const queued = this.pending.jobs.get(id);
-      this.pending.jobs.set(id, queued ? newer(job, queued) : job);
+      this.pending.jobs.set(id, queued ? mergeJob(job, queued) : job);
     }
     for (const [jobId, lines] of batch.lines) {
       let forJob = this.pending.lines.get(jobId);

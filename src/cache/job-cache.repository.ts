@@ -52,15 +52,48 @@ function chunk<T>(items: T[], size: number): T[][] {
   return chunks;
 }
 
+/** One job's rows for the cache: its job row (when known) and its lines. */
+export interface JobRows {
+  jobId: string;
+  job: Job | undefined;
+  lines: LogLine[];
+}
+
+/**
+ * What upsertIsolating did: everything written; nothing, Postgres being
+ * unreachable; or, Postgres having refused the batch, job by job: which were
+ * written, which refused (and why), and which were left unwritten because
+ * Postgres went away meanwhile (then `error` is that failure).
+ */
+export type IsolatedUpsert =
+  | { outcome: "written" }
+  | { outcome: "unreachable"; error: unknown }
+  | { outcome: "isolated"; cause: unknown; written: JobRows[]; refused: Array<{ rows: JobRows; error: unknown }>; unwritten: JobRows[]; error?: unknown };
+
+/**
+ * mergeJob (job.model.ts) as the upsert applies it: the incoming row wins
+ * unless the cached one is finished and the incoming one running (then the
+ * row is left as it is: the WHERE), and a missing commandId keeps the cached
+ * one. tests/job-merge.test.ts holds the two to the same answers.
+ */
+const JOB_MERGE_SET = Prisma.sql`
+  vm_id = EXCLUDED.vm_id,
+  command_id = COALESCE(EXCLUDED.command_id, jobs.command_id),
+  command = EXCLUDED.command,
+  status = EXCLUDED.status,
+  started_at = EXCLUDED.started_at,
+  finished_at = EXCLUDED.finished_at,
+  cached_at = now()
+WHERE jobs.status = 'running' OR EXCLUDED.status <> 'running'`;
+
 export class JobCacheRepository {
   constructor(private readonly prisma: PrismaClient) {}
 
   /**
    * Upserts jobs, then log lines, in one transaction: multi-row
    * INSERT ... ON CONFLICT DO UPDATE, cached_at = now(). Jobs go first so the
-   * lines' foreign key holds. A status never moves back from finished to
-   * running: a stale copy (an eventually consistent read being backfilled)
-   * cannot undo a newer one.
+   * lines' foreign key holds. Each job row merges with the cached one by
+   * mergeJob's rule (JOB_MERGE_SET).
    */
   async upsert(jobs: Job[], lines: LogLine[]): Promise<void> {
     const statements = [
@@ -72,15 +105,7 @@ export class JobCacheRepository {
               Prisma.sql`(${j.id}::uuid, ${j.vmId}, ${j.commandId}, ${j.command}, ${j.status}, ${j.startedAt}::timestamptz, ${j.finishedAt}::timestamptz, now())`,
           ),
         )}
-        ON CONFLICT (id) DO UPDATE SET
-          vm_id = EXCLUDED.vm_id,
-          command_id = COALESCE(EXCLUDED.command_id, jobs.command_id),
-          command = EXCLUDED.command,
-          status = EXCLUDED.status,
-          started_at = EXCLUDED.started_at,
-          finished_at = EXCLUDED.finished_at,
-          cached_at = now()
-        WHERE jobs.status = 'running' OR EXCLUDED.status <> 'running'`),
+        ON CONFLICT (id) DO UPDATE SET ${JOB_MERGE_SET}`),
       ...chunk(lines, LOG_ROWS_PER_STATEMENT).map((rows) => this.prisma.$executeRaw`
         INSERT INTO job_logs (job_id, ts, stream, data, cached_at)
         VALUES ${Prisma.join(rows.map((l) => Prisma.sql`(${l.jobId}::uuid, ${l.ts}::timestamptz, ${l.stream}, ${l.data}, now())`))}
@@ -88,6 +113,40 @@ export class JobCacheRepository {
     ];
     if (statements.length === 0) return;
     await this.prisma.$transaction(statements);
+  }
+
+  /**
+   * upsert() of the whole batch; if Postgres answers but refuses it (some row
+   * is poison: data the cache's checks reject, e.g. from a foreign writer),
+   * job by job, so one bad job's rows cannot hold back the others. Never
+   * throws: the outcome says what was written. Used by every cache writer.
+   */
+  async upsertIsolating(groups: readonly JobRows[]): Promise<IsolatedUpsert> {
+    try {
+      await this.upsert(
+        groups.flatMap((g) => (g.job ? [g.job] : [])),
+        groups.flatMap((g) => g.lines),
+      );
+      return { outcome: "written" };
+    } catch (error) {
+      if (!(await this.reachable())) return { outcome: "unreachable", error };
+      const result: Extract<IsolatedUpsert, { outcome: "isolated" }> = { outcome: "isolated", cause: error, written: [], refused: [], unwritten: [] };
+      for (const [i, rows] of groups.entries()) {
+        try {
+          await this.upsert(rows.job ? [rows.job] : [], rows.lines);
+          result.written.push(rows);
+        } catch (error) {
+          if (!(await this.reachable())) {
+            // Postgres went away meanwhile: this job and the rest stay unwritten.
+            result.unwritten = groups.slice(i);
+            result.error = error;
+            break;
+          }
+          result.refused.push({ rows, error });
+        }
+      }
+      return result;
+    }
   }
 
   /** Whether Postgres answers at all: tells "Postgres is down" from "this batch is bad". */

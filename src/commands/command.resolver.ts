@@ -1,24 +1,25 @@
-import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from "type-graphql";
-import { rolesWith } from "../auth/permissions.js";
+import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from "type-graphql";
+import { describeOperation, OPERATIONS } from "../auth/operations.js";
+import { Allowed } from "../graphql/allowed.js";
 import type { GraphQLContext } from "../graphql/context.js";
 import { JOB_PAGE } from "../jobs/job.service.js";
 import { JobConnection } from "../jobs/job.type.js";
 import { UserType } from "../users/user.type.js";
 import { VmType } from "../vms/vm.type.js";
-import { SendCommandInputType, SendCommandPayloadType } from "./command.input.js";
+import { SendCommandInputType } from "./command.input.js";
 import type { Command } from "./command.model.js";
-import { CommandType } from "./command.type.js";
+import { CommandType, SendCommandPayloadType } from "./command.type.js";
 
 @Resolver(() => CommandType)
 export class CommandResolver {
-  @Authorized()
-  @Query(() => CommandType, { nullable: true })
+  @Allowed(OPERATIONS.command)
+  @Query(() => CommandType, { description: describeOperation(OPERATIONS.command), nullable: true })
   command(@Arg("id", () => ID) id: string, @Ctx() ctx: GraphQLContext) {
     return ctx.services.commands.get(ctx.actor, id);
   }
 
-  @Authorized(rolesWith("write"))
-  @Mutation(() => SendCommandPayloadType, { description: "ADMIN or DEV. Stores the command and starts a job for it." })
+  @Allowed(OPERATIONS.sendCommand)
+  @Mutation(() => SendCommandPayloadType, { description: describeOperation(OPERATIONS.sendCommand, "Stores the command and starts a job for it.") })
   sendCommand(@Arg("input", () => SendCommandInputType) input: SendCommandInputType, @Ctx() ctx: GraphQLContext) {
     return ctx.services.commands.send(ctx.actor, input);
   }

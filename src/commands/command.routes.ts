@@ -1,5 +1,6 @@
 // /api/commands: the legacy REST routes over CommandService.
 import { z } from "zod";
+import { OPERATIONS } from "../auth/operations.js";
 import { pageArgs, pageQuery, pageSchema, presentPage } from "../rest/pagination.js";
 import { defineRoute } from "../rest/route.js";
 import { notFound } from "../shared/errors.js";
@@ -15,7 +16,7 @@ export const COMMAND_ROUTES = [
     tag: "commands",
     summary: "Commands sent to a VM, newest first, including those of a deleted VM.",
     description: "`vmId` is required (400 without it): commands are indexed per VM only.",
-    auth: "signed-in",
+    auth: OPERATIONS.listCommands,
     request: { query: z.object({ ...listCommandsSchema.shape, ...pageQuery(COMMAND_PAGE.max) }) },
     success: { status: 200, description: "A page of commands.", schema: pageSchema(commandJsonSchema) },
     handler: async ({ actor, services, query }) =>
@@ -31,7 +32,7 @@ export const COMMAND_ROUTES = [
     path: "/commands",
     tag: "commands",
     summary: "Send a command to a VM: stores it and its job (status `running`) together.",
-    auth: "write",
+    auth: OPERATIONS.sendCommand,
     request: { body: sendCommandSchema.meta({ id: "SendCommand" }) },
     success: { status: 201, description: "The command and the job that runs it.", schema: sendCommandJsonSchema },
     errors: [404],
@@ -44,7 +45,7 @@ export const COMMAND_ROUTES = [
     path: "/commands/{commandId}",
     tag: "commands",
     summary: "One command.",
-    auth: "signed-in",
+    auth: OPERATIONS.command,
     request: { params: z.object({ commandId: commandIdSchema }) },
     success: { status: 200, description: "The command.", schema: commandJsonSchema },
     errors: [404],

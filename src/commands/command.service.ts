@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { z } from "zod";
+import { OPERATIONS } from "../auth/operations.js";
 import { authorize, type Actor } from "../auth/permissions.js";
 import type { LiveEvents } from "../live-tail/live-events.js";
 import type { CacheWriter } from "../cache/cache-writer.js";
@@ -10,6 +11,7 @@ import { decodeCursor, encodeCursor, pageSize, toPage, type Page } from "../shar
 import { parseInput } from "../shared/validation.js";
 import type { Vm } from "../vms/vm.model.js";
 import type { VmRepository } from "../vms/vm.repository.js";
+import { requireVm } from "../vms/vm.service.js";
 import { vmIdSchema } from "../vms/vm.schema.js";
 import type { Command } from "./command.model.js";
 import type { CommandRepository } from "./command.repository.js";
@@ -37,7 +39,7 @@ export class CommandService {
 
   /** Null for an unknown command; BAD_USER_INPUT for an id that is not a UUID. */
   async get(actor: Actor | null, id: string): Promise<Command | null> {
-    authorize(actor, "read");
+    authorize(actor, OPERATIONS.command);
     return this.commands.get(parseInput(commandIdSchema, id, "id"));
   }
 
@@ -48,7 +50,7 @@ export class CommandService {
    * Command.issuedBy) then batch across the whole page.
    */
   async listForVms(actor: Actor | null, vms: readonly Vm[], args: { first?: number | null; after?: string | null }): Promise<Page<Command>[]> {
-    authorize(actor, "read");
+    authorize(actor, OPERATIONS["Vm.commands"]);
     const size = pageSize(args.first, COMMAND_PAGE.default, COMMAND_PAGE.max);
     const after = args.after ? decodeCursor(CURSOR_KIND, args.after, cursorShape) : undefined;
     return Promise.all(
@@ -61,8 +63,8 @@ export class CommandService {
 
   /** Vm.commands of one VM, by id (REST's /vms/{vmId}/commands); NOT_FOUND for an unknown VM. */
   async listForVm(actor: Actor | null, vmId: string, args: { first?: number | null; after?: string | null }): Promise<Page<Command>> {
-    authorize(actor, "read");
-    const vm = await this.vms.getExisting(parseInput(vmIdSchema, vmId, "vmId"));
+    authorize(actor, OPERATIONS["Vm.commands"]);
+    const vm = await requireVm(this.vms, parseInput(vmIdSchema, vmId, "vmId"));
     const [page] = await this.listForVms(actor, [vm], args);
     return page!;
   }
@@ -73,7 +75,7 @@ export class CommandService {
    * index orders commands across VMs.
    */
   async list(actor: Actor | null, args: ListCommandsInput & { first?: number | null; after?: string | null }): Promise<Page<Command>> {
-    authorize(actor, "read");
+    authorize(actor, OPERATIONS.listCommands);
     const { vmId } = parseInput(listCommandsSchema, { vmId: args.vmId }, "");
     const size = pageSize(args.first, COMMAND_PAGE.default, COMMAND_PAGE.max);
     const after = args.after ? decodeCursor(CURSOR_KIND, args.after, cursorShape) : undefined;
@@ -83,7 +85,7 @@ export class CommandService {
 
   /** Stores the command and its RUNNING job in one DynamoDB transaction; NOT_FOUND (nothing stored) for an unknown VM. */
   async send(actor: Actor | null, input: SendCommandInput): Promise<SendCommandResult> {
-    authorize(actor, "write");
+    authorize(actor, OPERATIONS.sendCommand);
     const valid = parseInput(sendCommandSchema, input);
     const now = new Date();
     const command: Command = { id: randomUUID(), vmId: valid.vmId, command: valid.command, issuedBy: actor.id, createdAt: now };

@@ -1,8 +1,9 @@
-// Command's own fields. The joins (vm, issuedBy, jobs) are field resolvers in
-// command.resolver.ts.
+// Command's own fields, and sendCommand's payload. The joins (vm, issuedBy,
+// jobs) are field resolvers in command.resolver.ts.
 import { Field, ID, ObjectType } from "type-graphql";
 import { connectionOf } from "../graphql/connection.js";
 import { DateTimeISO } from "../graphql/scalars.js";
+import { JobType } from "../jobs/job.type.js";
 
 @ObjectType("Command")
 export class CommandType {
@@ -23,3 +24,12 @@ export class CommandType {
 }
 
 export const CommandConnection = connectionOf(CommandType, "Command");
+
+@ObjectType("SendCommandPayload")
+export class SendCommandPayloadType {
+  @Field(() => CommandType)
+  command!: CommandType;
+
+  @Field(() => JobType, { description: "The job that runs it, status RUNNING." })
+  job!: JobType;
+}

@@ -1,7 +1,7 @@
 // The one place that reads process.env. Every problem is collected and reported
 // together, so a misconfigured deployment fails once, with the whole list.
 import { z } from "zod";
-import { parsePurgeSchedule, type PurgeSchedule } from "../cache/purge-schedule.js";
+import { parsePurgeSchedule, type PurgeSchedule } from "./purge-schedule.js";
 
 const emptyAsUnset = (value: unknown) => (value === "" ? undefined : value);
 const optionalString = z.preprocess(emptyAsUnset, z.string().optional());

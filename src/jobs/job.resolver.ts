@@ -1,5 +1,6 @@
-import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from "type-graphql";
-import { rolesWith } from "../auth/permissions.js";
+import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from "type-graphql";
+import { describeOperation, OPERATIONS } from "../auth/operations.js";
+import { Allowed } from "../graphql/allowed.js";
 import type { GraphQLContext } from "../graphql/context.js";
 import { LogTimestamp } from "../graphql/scalars.js";
 import { LOG_PAGE } from "../logs/log-line.service.js";
@@ -11,8 +12,8 @@ import { JobConnection, JobFilterInputType, JobStatusEnum, JobType, ReadConsiste
 
 @Resolver(() => JobType)
 export class JobResolver {
-  @Authorized()
-  @Query(() => JobType, { nullable: true })
+  @Allowed(OPERATIONS.job)
+  @Query(() => JobType, { description: describeOperation(OPERATIONS.job), nullable: true })
   job(
     @Arg("id", () => ID) id: string,
     @Arg("consistency", () => ReadConsistencyEnum, { nullable: true, defaultValue: ReadConsistencyEnum.CACHE })
@@ -22,8 +23,8 @@ export class JobResolver {
     return ctx.services.jobs.get(ctx.actor, id, consistency);
   }
 
-  @Authorized()
-  @Query(() => JobConnection, { description: "Jobs across VMs, newest first." })
+  @Allowed(OPERATIONS.jobs)
+  @Query(() => JobConnection, { description: describeOperation(OPERATIONS.jobs, "Jobs across VMs, newest first.") })
   jobs(
     @Arg("filter", () => JobFilterInputType, { nullable: true }) filter: JobFilterInputType | null,
     @Arg("first", () => Int, { nullable: true, defaultValue: JOB_PAGE.default }) first: number,
@@ -33,8 +34,8 @@ export class JobResolver {
     return ctx.services.jobs.list(ctx.actor, { filter, first, after });
   }
 
-  @Authorized(rolesWith("write"))
-  @Mutation(() => JobType, { description: "ADMIN or DEV. RUNNING may move to SUCCESS or FAILED, once." })
+  @Allowed(OPERATIONS.setJobStatus)
+  @Mutation(() => JobType, { description: describeOperation(OPERATIONS.setJobStatus, "RUNNING may move to SUCCESS or FAILED, once.") })
   setJobStatus(
     @Arg("id", () => ID) id: string,
     @Arg("status", () => JobStatusEnum) status: JobStatusEnum,

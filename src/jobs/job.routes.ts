@@ -1,6 +1,7 @@
 // /api/jobs: the legacy REST routes over JobService (DynamoDB with the
 // PostgreSQL cache in front, as GraphQL's job, jobs and setJobStatus).
 import { z } from "zod";
+import { OPERATIONS } from "../auth/operations.js";
 import { pageArgs, pageQuery, pageSchema, presentPage } from "../rest/pagination.js";
 import { defineRoute } from "../rest/route.js";
 import { notFound } from "../shared/errors.js";
@@ -19,7 +20,7 @@ export const JOB_ROUTES = [
     path: "/jobs",
     tag: "jobs",
     summary: "Jobs across VMs, newest first; every filter is optional.",
-    auth: "signed-in",
+    auth: OPERATIONS.jobs,
     request: {
       query: z.object({
         vmId: jobFilterFieldsSchema.shape.vmId.unwrap().unwrap().optional(),
@@ -43,7 +44,7 @@ export const JOB_ROUTES = [
     path: "/jobs/{jobId}",
     tag: "jobs",
     summary: "One job: from the cache first (`consistency=cache`, the default) or strongly consistent from DynamoDB (`strong`).",
-    auth: "signed-in",
+    auth: OPERATIONS.job,
     request: { params: jobParams, query: z.object({ consistency: readConsistencySchema.optional() }) },
     success: { status: 200, description: "The job.", schema: jobJsonSchema },
     errors: [404],
@@ -60,7 +61,7 @@ export const JOB_ROUTES = [
     path: "/jobs/{jobId}",
     tag: "jobs",
     summary: "Finish a job: `running` moves to `success` or `failed`, once (409 otherwise).",
-    auth: "write",
+    auth: OPERATIONS.setJobStatus,
     request: { params: jobParams, body: setJobStatusSchema.pick({ status: true }).meta({ id: "SetJobStatus" }) },
     success: { status: 200, description: "The job as stored.", schema: jobJsonSchema },
     errors: [404, 409],

@@ -1,4 +1,6 @@
-import { Arg, Authorized, ID, Resolver, Root, Subscription, type SubscribeResolverData } from "type-graphql";
+import { Arg, ID, Resolver, Root, Subscription, type SubscribeResolverData } from "type-graphql";
+import { describeOperation, OPERATIONS } from "../auth/operations.js";
+import { Allowed } from "../graphql/allowed.js";
 import type { GraphQLContext } from "../graphql/context.js";
 import { badInput } from "../shared/errors.js";
 import type { Job } from "../jobs/job.model.js";
@@ -22,10 +24,12 @@ interface TailArgs {
 
 @Resolver()
 export class LiveTailResolver {
-  @Authorized()
+  @Allowed(OPERATIONS.jobLogTail)
   @Subscription(() => LogTailEventType, {
-    description:
+    description: describeOperation(
+      OPERATIONS.jobLogTail,
       "A job's log as it is written: first every stored line after `after` (from the first line when null), then each new line once it is stored. Every line exactly once and in ts order, whichever instance stored it, and with no gap and no repeat across a reconnect that resubscribes with the last `cursor`. Completes after the delivery that carries the job's finished status and its last line.",
+    ),
     subscribe: ({ args, context }: SubscribeResolverData<unknown, Record<string, unknown>, GraphQLContext>) => {
       const { jobId, after, stream } = args as unknown as TailArgs;
       return context.services.liveTail.tail(context.actor, jobId, { after, stream });
@@ -40,9 +44,12 @@ export class LiveTailResolver {
     return toLogTailEvent(delivered(event));
   }
 
-  @Authorized()
+  @Allowed(OPERATIONS.jobChanged)
   @Subscription(() => JobType, {
-    description: "A job each time it starts or changes status: every job of the VM `vmId`, or the one job `jobId`. Exactly one of the two.",
+    description: describeOperation(
+      OPERATIONS.jobChanged,
+      "A job each time it starts or changes status: every job of the VM `vmId`, or the one job `jobId`. Exactly one of the two.",
+    ),
     subscribe: ({ args, context }: SubscribeResolverData<unknown, Record<string, unknown>, GraphQLContext>) =>
       context.services.liveTail.jobChanges(context.actor, args as { vmId?: string | null; jobId?: string | null }),
   })

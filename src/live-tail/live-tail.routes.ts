@@ -1,6 +1,7 @@
 // GET /api/logs/:jobId/stream: the live tail as Server-Sent Events (rest.md),
 // over the same LiveTailService as Subscription.jobLogTail.
 import { z } from "zod";
+import { OPERATIONS } from "../auth/operations.js";
 import { jobIdSchema } from "../jobs/job.schema.js";
 import { logLineJsonSchema } from "../logs/log-line.presenter.js";
 import { logStreamSchema } from "../logs/log-line.schema.js";
@@ -37,7 +38,7 @@ export const LIVE_TAIL_ROUTES = [
     summary: "A job's log as Server-Sent Events: the stored lines after `cursor` (or `Last-Event-ID`), then each new line once it is stored.",
     description:
       "Every line exactly once and in ts order, whichever instance stored it. A reconnect with `Last-Event-ID` (EventSource does it) or `?cursor=` continues right after that line. A `: keep-alive` comment at least every 15 s while idle.",
-    auth: "signed-in",
+    auth: OPERATIONS.jobLogTail,
     request: {
       params: z.object({ jobId: jobIdSchema }),
       query: z.object({ stream: logStreamSchema.optional(), cursor: z.string().min(1).optional() }),

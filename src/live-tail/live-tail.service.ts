@@ -2,6 +2,7 @@
 // instance however many subscribers it has (src/live-tail/job-log-follower.ts).
 // GraphQL subscriptions and SSE both come here.
 import { z } from "zod";
+import { OPERATIONS } from "../auth/operations.js";
 import { authorize, type Actor } from "../auth/permissions.js";
 import type { Logger } from "../infra/logger.js";
 import type { JobRepository } from "../jobs/job.repository.js";
@@ -42,7 +43,7 @@ export class LiveTailService {
 
   /** A job's log from `after` on (NOT_FOUND before anything is streamed for an unknown job). */
   async tail(actor: Actor | null, jobId: string, args: TailArgs): Promise<LogTail> {
-    authorize(actor, "read");
+    authorize(actor, OPERATIONS.jobLogTail);
     const id = parseInput(uuidSchema, jobId, "jobId");
     const after = args.after ? logCursorTs(args.after) : null;
     const stream = parseInput(logStreamSchema.nullish(), args.stream, "stream") ?? null;
@@ -53,7 +54,7 @@ export class LiveTailService {
 
   /** A job's changes, or those of every job of a VM. */
   async jobChanges(actor: Actor | null, args: { vmId?: string | null; jobId?: string | null }): Promise<JobWatch> {
-    authorize(actor, "read");
+    authorize(actor, OPERATIONS.jobChanged);
     const parsed = jobChangedSchema.safeParse(args);
     if (!parsed.success) throw badInput("jobChanged: give exactly one of vmId and jobId", [{ path: "vmId", message: "give exactly one of vmId and jobId" }]);
     const { vmId, jobId } = parsed.data;

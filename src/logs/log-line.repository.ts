@@ -6,14 +6,16 @@ import type { LogClaimGuard } from "../jobs/job.repository.js";
 import { fromMicros, toMicros } from "../shared/log-timestamp.js";
 import type { LogLine, LogStream } from "./log-line.model.js";
 
-interface LogItem {
+/** A line as DynamoDB holds it. */
+export interface LogItem {
   jobId: string;
   ts: string;
   stream: LogStream;
   data: string;
 }
 
-const toLogLine = (item: LogItem): LogLine => ({ jobId: item.jobId, ts: item.ts, stream: item.stream, data: item.data });
+/** An item as the API sees it (an item written without data, by another writer, has an empty line). */
+export const toLogLine = (item: LogItem): LogLine => ({ jobId: item.jobId, ts: item.ts, stream: item.stream, data: item.data ?? "" });
 
 /** What a log listing selects, whichever store answers it. Oldest first. */
 export interface LogListQuery {

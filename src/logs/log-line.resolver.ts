@@ -1,5 +1,6 @@
-import { Arg, Authorized, Ctx, ID, Int, Mutation, Query, Resolver } from "type-graphql";
-import { rolesWith } from "../auth/permissions.js";
+import { Arg, Ctx, ID, Int, Mutation, Query, Resolver } from "type-graphql";
+import { describeOperation, OPERATIONS } from "../auth/operations.js";
+import { Allowed } from "../graphql/allowed.js";
 import type { GraphQLContext } from "../graphql/context.js";
 import { LogTimestamp } from "../graphql/scalars.js";
 import { LOG_PAGE } from "./log-line.service.js";
@@ -7,8 +8,8 @@ import { AppendLogsPayloadType, LogLineConnection, LogLineInputType, LogLineType
 
 @Resolver(() => LogLineType)
 export class LogLineResolver {
-  @Authorized()
-  @Query(() => LogLineConnection, { description: "The same lines as Job.logs." })
+  @Allowed(OPERATIONS.logs)
+  @Query(() => LogLineConnection, { description: describeOperation(OPERATIONS.logs, "The same lines as Job.logs.") })
   logs(
     @Arg("jobId", () => ID) jobId: string,
     @Arg("first", () => Int, { nullable: true, defaultValue: LOG_PAGE.default }) first: number,
@@ -20,8 +21,8 @@ export class LogLineResolver {
     return ctx.services.logs.list(ctx.actor, jobId, { first, after, stream, since });
   }
 
-  @Authorized(rolesWith("write"))
-  @Mutation(() => AppendLogsPayloadType, { description: "ADMIN or DEV. Appends log lines to a job, in order." })
+  @Allowed(OPERATIONS.appendJobLogs)
+  @Mutation(() => AppendLogsPayloadType, { description: describeOperation(OPERATIONS.appendJobLogs, "Appends log lines to a job, in order.") })
   appendJobLogs(
     @Arg("jobId", () => ID) jobId: string,
     @Arg("lines", () => [LogLineInputType]) lines: LogLineInputType[],

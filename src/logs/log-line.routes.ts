@@ -1,6 +1,7 @@
 // /api/logs: the legacy REST routes over LogLineService. Appends take the
 // larger body limit (LOG_BODY_LIMIT): log batches are what is big here.
 import { z } from "zod";
+import { OPERATIONS } from "../auth/operations.js";
 import { pageArgs, pageQuery, pageSchema, presentPage } from "../rest/pagination.js";
 import { defineRoute, LOG_BODY_LIMIT } from "../rest/route.js";
 import { jobIdSchema } from "../jobs/job.schema.js";
@@ -17,7 +18,7 @@ export const LOG_ROUTES = [
     path: "/logs/{jobId}",
     tag: "logs",
     summary: "A job's log lines, oldest first; `stream` and `since` (inclusive) filter.",
-    auth: "signed-in",
+    auth: OPERATIONS.logs,
     request: {
       params: jobParams,
       query: z.object({
@@ -42,7 +43,7 @@ export const LOG_ROUTES = [
     tag: "logs",
     summary: "Append lines to a job, in order; each gets a unique microsecond `ts` (its own, moved later on a collision, or the time of receipt).",
     description: "At most 5,000 lines of 16 KiB each, and a 1 MiB body. The whole batch is validated before anything is written.",
-    auth: "write",
+    auth: OPERATIONS.appendJobLogs,
     bodyLimit: LOG_BODY_LIMIT,
     request: { params: jobParams, body: appendLogsSchema.pick({ lines: true }).meta({ id: "AppendLogs" }) },
     success: { status: 201, description: "How many lines were stored and the last one's ts.", schema: appendLogsResultJsonSchema },

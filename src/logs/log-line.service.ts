@@ -1,11 +1,10 @@
 import { randomUUID } from "node:crypto";
 import type { z } from "zod";
+import { OPERATIONS } from "../auth/operations.js";
 import { authorize, type Actor } from "../auth/permissions.js";
-import type { CacheBackfill } from "../cache/cache-backfill.js";
-import { cacheHorizon, type CacheReads } from "../cache/cache-policy.js";
 import type { LiveEvents } from "../live-tail/live-events.js";
 import type { CacheWriter } from "../cache/cache-writer.js";
-import type { JobCacheRepository } from "../cache/job-cache.repository.js";
+import type { JobReads } from "../cache/job-reads.js";
 import type { Job } from "../jobs/job.model.js";
 import type { JobRepository } from "../jobs/job.repository.js";
 import { AppError, ErrorCode, conflict, notFound } from "../shared/errors.js";
@@ -58,17 +57,14 @@ export class LogLineService {
   constructor(
     private readonly logs: LogLineRepository,
     private readonly jobs: JobRepository,
-    private readonly cache: JobCacheRepository,
     private readonly writer: CacheWriter,
-    private readonly backfill: CacheBackfill,
-    private readonly reads: CacheReads,
-    private readonly cacheTtlDays: number,
+    private readonly reads: JobReads,
     private readonly live: LiveEvents,
   ) {}
 
-  /** A job's lines, oldest first; the cache first (see cache-policy.ts), else DynamoDB. */
+  /** A job's lines, oldest first; the cache first (see job-reads.ts), else DynamoDB. */
   async list(actor: Actor | null, jobId: string, args: LogPageArgs): Promise<Page<LogLine>> {
-    authorize(actor, "read");
+    authorize(actor, OPERATIONS.logs);
     const { jobId: id, ...filters } = parseInput(logsQuerySchema, { jobId, stream: args.stream, since: args.since }, "");
     const [page] = await this.pages([id], this.query(args, filters));
     if (page instanceof Error) throw page;
@@ -76,13 +72,12 @@ export class LogLineService {
   }
 
   /**
-   * Job.logs for a page of jobs with the same arguments: ONE cache query for
-   * every job the cache may answer, DynamoDB per job for the rest, exactly as
-   * list() decides for one job. A job whose read fails gets its Error in its
-   * place (DataLoader's contract), so it fails that job's logs only.
+   * Job.logs for a page of jobs with the same arguments, read together
+   * (JobReads.logsOfJobs). A job whose read fails gets its Error in its place
+   * (DataLoader's contract), so it fails that job's logs only.
    */
   async listForJobs(actor: Actor | null, jobs: readonly Job[], args: LogPageArgs): Promise<Array<Page<LogLine> | Error>> {
-    authorize(actor, "read");
+    authorize(actor, OPERATIONS["Job.logs"]);
     const filters = parseInput(logFiltersSchema, { stream: args.stream, since: args.since }, "");
     return this.pages(
       jobs.map((job) => job.id),
@@ -98,39 +93,8 @@ export class LogLineService {
 
   private async pages(jobIds: readonly string[], query: LogPageQuery): Promise<Array<Page<LogLine> | Error>> {
     const { size, ...q } = query;
-    const page = (lines: LogLine[]) => toPage(lines, size, logCursor);
-    const incomplete = jobIds.map((id) => this.writer.logsIncomplete(id));
-    for (const skipped of incomplete) if (skipped) this.reads.skipped("job_logs");
-    const cacheable = jobIds.filter((_, i) => !incomplete[i]);
-    const cached = cacheable.length
-      ? await this.reads.read("job_logs", "logs", () => this.cache.logsForJobs(cacheable, q), (found) => found.size > 0)
-      : undefined;
-    const horizon = cacheHorizon(this.cacheTtlDays);
-
-    return Promise.all(
-      jobIds.map(async (jobId, i): Promise<Page<LogLine> | Error> => {
-        try {
-          const one = { jobId, ...q };
-          if (cached && !incomplete[i]) {
-            const hit = cached.get(jobId);
-            if (hit?.jobStartedAt && hit.jobStartedAt >= horizon) return page(hit.lines);
-            if (!hit) {
-              // A miss: serve DynamoDB, and backfill the job with all its lines.
-              const [job, lines] = await Promise.all([this.jobs.get(jobId), this.logs.list(one)]);
-              if (!job) throw notFound("job", jobId);
-              this.backfill.job(job);
-              return page(lines);
-            }
-          }
-          // Lines this process has just written may not have reached every replica yet.
-          const lines = await this.logs.list(one, incomplete[i]);
-          if (lines.length === 0 && !(await this.jobs.get(jobId))) throw notFound("job", jobId);
-          return page(lines);
-        } catch (error) {
-          return error instanceof Error ? error : new Error(String(error));
-        }
-      }),
-    );
+    const found = await this.reads.logsOfJobs(jobIds, q);
+    return found.map((lines, i) => (lines instanceof Error ? lines : lines === null ? notFound("job", jobIds[i]!) : toPage(lines, size, logCursor)));
   }
 
   /**
@@ -146,7 +110,7 @@ export class LogLineService {
    * of the same one, and a finished job grants none (CONFLICT).
    */
   async append(actor: Actor | null, input: AppendLogsInput): Promise<AppendLogsResult> {
-    authorize(actor, "write");
+    authorize(actor, OPERATIONS.appendJobLogs);
     const valid = parseInput(appendLogsSchema, input, "");
     if (valid.lines.length === 0) {
       if (!(await this.jobs.get(valid.jobId, true))) throw notFound("job", valid.jobId);

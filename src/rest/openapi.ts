@@ -2,9 +2,9 @@
 // each route declares with defineRoute (nothing here is written by hand).
 import { OpenAPIRegistry, OpenApiGeneratorV31, type ResponseConfig, type RouteConfig } from "@asteasolutions/zod-to-openapi";
 import type { z } from "zod";
-import { rolesWith } from "../auth/permissions.js";
+import { anyRole, roleLine } from "../auth/operations.js";
 import { errorBodySchema } from "./errors.js";
-import type { RestRoute } from "./route.js";
+import { routeAccess, type RestRoute } from "./route.js";
 
 export const REST_PREFIX = "/api";
 
@@ -25,7 +25,7 @@ function errorResponses(route: RestRoute): Record<number, ResponseConfig> {
     ),
     401: errorResponse("UNAUTHENTICATED: no token where one is needed, or an invalid or expired one."),
   };
-  if (route.auth !== "public" && route.auth !== "signed-in") extra.add(403);
+  if (!anyRole(routeAccess(route.auth))) extra.add(403);
   if (extra.has(403)) statuses[403] = errorResponse("FORBIDDEN: the caller's role may not do this.");
   if (extra.has(404)) statuses[404] = errorResponse("NOT_FOUND.");
   if (extra.has(409)) statuses[409] = errorResponse("CONFLICT.");
@@ -39,9 +39,8 @@ function errorResponses(route: RestRoute): Record<number, ResponseConfig> {
 }
 
 function describeAuth(route: RestRoute): string {
-  if (route.auth === "public") return "Anyone.";
-  if (route.auth === "signed-in") return "Signed in (any role).";
-  return `Roles: ${rolesWith(route.auth).join(", ")}.`;
+  // REST has no null answer for an anonymous caller: its check is the access level alone.
+  return roleLine(typeof route.auth === "string" ? { access: route.auth } : { ...route.auth, anonymousGetsNull: undefined });
 }
 
 function toRouteConfig(route: RestRoute): RouteConfig {
@@ -53,7 +52,7 @@ function toRouteConfig(route: RestRoute): RouteConfig {
     tags: [route.tag],
     summary: route.summary,
     description: [route.description, describeAuth(route)].filter(Boolean).join("\n\n"),
-    ...(route.auth === "public" ? {} : { security: [{ bearerAuth: [] }] }),
+    ...(routeAccess(route.auth) === "public" ? {} : { security: [{ bearerAuth: [] }] }),
     request: {
       params,
       query,

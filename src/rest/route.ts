@@ -5,7 +5,8 @@
 import express, { type Request, type RequestHandler, type Router } from "express";
 import type { IncomingHttpHeaders } from "node:http";
 import type { z } from "zod";
-import { authorize, type Actor, type Permission } from "../auth/permissions.js";
+import type { Access, Operation } from "../auth/operations.js";
+import { authorize, type Actor } from "../auth/permissions.js";
 import type { Services } from "../container.js";
 import { unauthenticated } from "../shared/errors.js";
 import { parseInput } from "../shared/validation.js";
@@ -17,8 +18,16 @@ export const REST_BODY_LIMIT = 64 * 1024;
 export const LOG_BODY_LIMIT = 1024 * 1024;
 
 export type RouteMethod = "get" | "post" | "patch" | "delete";
-/** "public": anyone; "signed-in": any valid token; a Permission: roles holding it (src/auth/permissions.ts). */
-export type RouteAuth = "public" | "signed-in" | Permission;
+/**
+ * Who may call: the operation's one declaration (OPERATIONS in
+ * src/auth/operations.ts), or an access level for a route that is no API
+ * operation. "public": anyone; "signed-in": any valid token; a Permission:
+ * the roles holding it.
+ */
+export type RouteAuth = Operation | Access;
+
+/** The access level a route's `auth` declares. */
+export const routeAccess = (auth: RouteAuth): Access => (typeof auth === "string" ? auth : auth.access);
 /** Error statuses a route documents beyond those every route of its kind can answer. */
 export type ExtraErrorStatus = 403 | 404 | 409 | 503;
 
@@ -85,10 +94,11 @@ export function defineRoute<
 export const expressPath = (path: string) => path.replace(/\{(\w+)\}/g, ":$1");
 
 function requireAuth(auth: RouteAuth): RequestHandler {
+  const access = routeAccess(auth);
   return (_req, res, next) => {
     const { actor } = res.locals;
-    if (auth === "signed-in" && !actor) throw unauthenticated();
-    if (auth !== "public" && auth !== "signed-in") authorize(actor, auth);
+    if (access === "signed-in" && !actor) throw unauthenticated();
+    if (access !== "public" && access !== "signed-in") authorize(actor, access);
     next();
   };
 }

@@ -13,5 +13,5 @@ export function parseInput<S extends z.ZodType>(schema: S, value: unknown, root 
   throw badInput(problems.map((p) => `${p.path}: ${p.message}`).join("; "), problems);
 }
 
-/** A job id: DynamoDB's jobs and the cache's UUID primary key. */
+/** A UUID: the ids this API mints (jobs, commands, users; VM ids may be any string, see vm.schema.ts). */
 export const uuidSchema = z.uuid({ error: "must be a UUID" });

@@ -1,5 +1,6 @@
-import { Arg, Authorized, Ctx, ID, Int, Mutation, Query, Resolver } from "type-graphql";
-import { rolesWith } from "../auth/permissions.js";
+import { Arg, Ctx, ID, Int, Mutation, Query, Resolver } from "type-graphql";
+import { describeOperation, OPERATIONS } from "../auth/operations.js";
+import { Allowed } from "../graphql/allowed.js";
 import type { GraphQLContext } from "../graphql/context.js";
 import { EmailAddress } from "../graphql/scalars.js";
 import { CreateUserInputType, UpdateUserInputType } from "./user.input.js";
@@ -8,26 +9,27 @@ import { AuthPayloadType, UserConnection, UserDataExportType, UserType } from ".
 
 @Resolver(() => UserType)
 export class UserResolver {
-  @Query(() => UserType, { nullable: true, description: "The signed-in user; null when not signed in." })
+  @Allowed(OPERATIONS.me)
+  @Query(() => UserType, { nullable: true, description: describeOperation(OPERATIONS.me, "The signed-in user.") })
   me(@Ctx() ctx: GraphQLContext) {
     return ctx.services.users.me(ctx.actor);
   }
 
-  @Authorized()
-  @Query(() => UserDataExportType, { description: "The signed-in user's data export." })
+  @Allowed(OPERATIONS.myData)
+  @Query(() => UserDataExportType, { description: describeOperation(OPERATIONS.myData, "The signed-in user's data export.") })
   myData(@Ctx() ctx: GraphQLContext) {
     return ctx.services.users.myData(ctx.actor);
   }
 
   // Any signed-in user may ask; the service answers only ADMIN, or the user itself.
-  @Authorized()
-  @Query(() => UserType, { nullable: true, description: "ADMIN, or the user itself (FORBIDDEN for anyone else)." })
+  @Allowed(OPERATIONS.user)
+  @Query(() => UserType, { nullable: true, description: describeOperation(OPERATIONS.user) })
   user(@Arg("id", () => ID) id: string, @Ctx() ctx: GraphQLContext) {
     return ctx.services.users.get(ctx.actor, id);
   }
 
-  @Authorized(rolesWith("manage-users"))
-  @Query(() => UserConnection, { description: "ADMIN only." })
+  @Allowed(OPERATIONS.users)
+  @Query(() => UserConnection, { description: describeOperation(OPERATIONS.users) })
   users(
     @Arg("first", () => Int, { nullable: true, defaultValue: USER_PAGE.default }) first: number,
     @Arg("after", () => String, { nullable: true }) after: string | null,
@@ -36,7 +38,8 @@ export class UserResolver {
     return ctx.services.users.list(ctx.actor, { first, after });
   }
 
-  @Mutation(() => AuthPayloadType)
+  @Allowed(OPERATIONS.login)
+  @Mutation(() => AuthPayloadType, { description: describeOperation(OPERATIONS.login) })
   login(
     @Arg("email", () => EmailAddress) email: string,
     @Arg("password", () => String) password: string,
@@ -45,14 +48,14 @@ export class UserResolver {
     return ctx.services.users.login({ email, password });
   }
 
-  @Authorized(rolesWith("manage-users"))
-  @Mutation(() => UserType, { description: "ADMIN only." })
+  @Allowed(OPERATIONS.createUser)
+  @Mutation(() => UserType, { description: describeOperation(OPERATIONS.createUser) })
   createUser(@Arg("input", () => CreateUserInputType) input: CreateUserInputType, @Ctx() ctx: GraphQLContext) {
     return ctx.services.users.create(ctx.actor, input);
   }
 
-  @Authorized()
-  @Mutation(() => UserType, { description: "ADMIN, or the user itself for email and password (not role)." })
+  @Allowed(OPERATIONS.updateUser)
+  @Mutation(() => UserType, { description: describeOperation(OPERATIONS.updateUser) })
   updateUser(
     @Arg("id", () => ID) id: string,
     @Arg("input", () => UpdateUserInputType) input: UpdateUserInputType,
@@ -61,8 +64,8 @@ export class UserResolver {
     return ctx.services.users.update(ctx.actor, id, input);
   }
 
-  @Authorized(rolesWith("manage-users"))
-  @Mutation(() => Boolean, { description: "ADMIN only. GDPR erasure: removes the user and unlinks it from commands." })
+  @Allowed(OPERATIONS.deleteUser)
+  @Mutation(() => Boolean, { description: describeOperation(OPERATIONS.deleteUser, "GDPR erasure: removes the user and unlinks it from commands.") })
   deleteUser(@Arg("id", () => ID) id: string, @Ctx() ctx: GraphQLContext) {
     return ctx.services.users.delete(ctx.actor, id);
   }

@@ -1,6 +1,7 @@
 // /api/users: the legacy REST routes over UserService. The /me routes come
 // before /{id}: Express matches in order, and "me" is not a user id.
 import { z } from "zod";
+import { OPERATIONS } from "../auth/operations.js";
 import { pageArgs, pageQuery, pageSchema, presentPage } from "../rest/pagination.js";
 import { defineRoute } from "../rest/route.js";
 import { notFound, unauthenticated } from "../shared/errors.js";
@@ -26,7 +27,7 @@ export const USER_ROUTES = [
     tag: "users",
     summary: "Sign in: a bearer token for the Authorization header.",
     description: "A wrong email and a wrong password give the same 401.",
-    auth: "public",
+    auth: OPERATIONS.login,
     request: { body: loginSchema.meta({ id: "Login" }) },
     success: { status: 200, description: "The token, when it expires, and the user.", schema: authPayloadJsonSchema },
     errors: [503],
@@ -39,7 +40,7 @@ export const USER_ROUTES = [
     path: "/users/me",
     tag: "users",
     summary: "The signed-in user.",
-    auth: "signed-in",
+    auth: OPERATIONS.me,
     success: { status: 200, description: "The user.", schema: userJsonSchema },
     errors: [503],
     handler: async ({ actor, services }) => {
@@ -56,7 +57,7 @@ export const USER_ROUTES = [
     path: "/users/me/export",
     tag: "users",
     summary: "GDPR export: the signed-in user and every command it issued, newest first.",
-    auth: "signed-in",
+    auth: OPERATIONS.myData,
     success: { status: 200, description: "Everything the server holds about the user.", schema: userDataExportJsonSchema },
     errors: [503],
     handler: async ({ actor, services }) => presentUserDataExport(await services.users.myData(actor)),
@@ -68,7 +69,7 @@ export const USER_ROUTES = [
     path: "/users",
     tag: "users",
     summary: "Every user, oldest first.",
-    auth: "manage-users",
+    auth: OPERATIONS.users,
     request: { query: z.object(pageQuery(USER_PAGE.max)) },
     success: { status: 200, description: "A page of users.", schema: pageSchema(userJsonSchema) },
     errors: [503],
@@ -82,7 +83,7 @@ export const USER_ROUTES = [
     path: "/users",
     tag: "users",
     summary: "Create a user; the email is stored lower-cased.",
-    auth: "manage-users",
+    auth: OPERATIONS.createUser,
     request: { body: createUserSchema.meta({ id: "CreateUser" }) },
     success: { status: 201, description: "The user as stored.", schema: userJsonSchema },
     errors: [409, 503],
@@ -95,7 +96,7 @@ export const USER_ROUTES = [
     path: "/users/{id}",
     tag: "users",
     summary: "One user: an admin may read anyone, anybody else only itself.",
-    auth: "signed-in",
+    auth: OPERATIONS.user,
     request: { params: userParams },
     success: { status: 200, description: "The user.", schema: userJsonSchema },
     errors: [403, 404, 503],
@@ -113,7 +114,7 @@ export const USER_ROUTES = [
     tag: "users",
     summary: "Change email, password and/or role: an admin anyone's, anybody else its own email and password.",
     description: "The last admin cannot be demoted (409).",
-    auth: "signed-in",
+    auth: OPERATIONS.updateUser,
     request: { params: userParams, body: updateUserSchema.meta({ id: "UpdateUser" }) },
     success: { status: 200, description: "The user as stored.", schema: userJsonSchema },
     errors: [403, 404, 409, 503],
@@ -127,7 +128,7 @@ export const USER_ROUTES = [
     tag: "users",
     summary: "GDPR erasure: deletes the user (its email with it) and unlinks it from its commands.",
     description: "If unlinking fails midway the call fails; repeating it finishes the erasure. The last admin cannot be deleted (409).",
-    auth: "manage-users",
+    auth: OPERATIONS.deleteUser,
     request: { params: userParams },
     success: { status: 204, description: "Erased." },
     errors: [404, 409, 503],

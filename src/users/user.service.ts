@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { z } from "zod";
 import { hashPassword, verifyPassword } from "../auth/password.js";
+import { OPERATIONS } from "../auth/operations.js";
 import { authorize, can, type Actor } from "../auth/permissions.js";
 import type { TokenIssuer } from "../auth/token.js";
 import type { CommandRepository } from "../commands/command.repository.js";
@@ -61,15 +62,15 @@ export class UserService {
 
   /** ADMIN: anyone; anybody else: only itself (FORBIDDEN otherwise, whether or not the id exists). */
   async get(actor: Actor | null, id: string): Promise<User | null> {
-    authorize(actor, "read");
-    if (actor.id !== id) authorize(actor, "manage-users");
+    authorize(actor, OPERATIONS.user);
+    if (actor.id !== id) authorize(actor, OPERATIONS.user.othersNeed!);
     if (!uuidSchema.safeParse(id).success) return null;
     return this.users.findById(id);
   }
 
   /** ADMIN only. Oldest first. */
   async list(actor: Actor | null, args: ListUsersArgs): Promise<Page<User>> {
-    authorize(actor, "manage-users");
+    authorize(actor, OPERATIONS.users);
     const size = pageSize(args.first, USER_PAGE.default, USER_PAGE.max);
     const after = args.after ? decodeCursor(CURSOR_KIND, args.after, cursorShape) : undefined;
     const items = await this.users.list({ limit: size + 1, after });
@@ -80,7 +81,7 @@ export class UserService {
 
   /** The signed-in user and every command it issued, newest first. */
   async myData(actor: Actor | null): Promise<UserDataExport> {
-    authorize(actor, "read");
+    authorize(actor, OPERATIONS.myData);
     const user = await this.users.findById(actor.id);
     if (!user) throw unauthenticated("invalid or expired token");
     const commands = await this.commands.listByIssuer(actor.id);
@@ -99,7 +100,7 @@ export class UserService {
 
   /** ADMIN only. A taken email, in any case, is CONFLICT. */
   async create(actor: Actor | null, input: CreateUserInput): Promise<User> {
-    authorize(actor, "manage-users");
+    authorize(actor, OPERATIONS.createUser);
     const valid = parseInput(createUserSchema, input);
     return this.users.create({ email: valid.email, passwordHash: await hashPassword(valid.password), role: valid.role });
   }
@@ -110,8 +111,8 @@ export class UserService {
    * current one, is FORBIDDEN.
    */
   async update(actor: Actor | null, id: string, input: UpdateUserInput): Promise<User> {
-    authorize(actor, "read");
-    const isAdmin = can(actor, "manage-users");
+    authorize(actor, OPERATIONS.updateUser);
+    const isAdmin = can(actor, OPERATIONS.updateUser.othersNeed!);
     if (!isAdmin && actor.id !== id) throw forbidden("only an admin may change another user");
     if (!isAdmin && input.role != null) throw forbidden("only an admin may change a role");
     const valid = parseInput(updateUserSchema, input);
@@ -133,7 +134,7 @@ export class UserService {
    * (the row is gone, so it only unlinks) and answers true.
    */
   async delete(actor: Actor | null, id: string): Promise<boolean> {
-    authorize(actor, "manage-users");
+    authorize(actor, OPERATIONS.deleteUser);
     if (!uuidSchema.safeParse(id).success) throw notFound("user", id);
     const result = await this.users.delete(id);
     if (result.status === "last-admin") throw conflict("the last admin cannot be deleted; make another admin first");

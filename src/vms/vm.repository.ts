@@ -10,7 +10,6 @@ import {
   type DynamoDBDocumentClient,
 } from "@aws-sdk/lib-dynamodb";
 import { batchGetAll } from "../infra/dynamodb/batch-get.js";
-import { conflict, notFound } from "../shared/errors.js";
 import type { Vm } from "./vm.model.js";
 
 interface VmItem {
@@ -46,6 +45,8 @@ export interface VmListKey {
   createdAt: string;
 }
 
+export type CreateVmResult = { outcome: "created"; vm: Vm } | { outcome: "exists" };
+
 export class VmRepository {
   constructor(
     private readonly doc: DynamoDBDocumentClient,
@@ -57,30 +58,23 @@ export class VmRepository {
     return out.Item ? toVm(out.Item as VmItem) : null;
   }
 
-  /** The VM, or NOT_FOUND (for joins that need the VM to exist, e.g. REST's /vms/{vmId}/jobs). */
-  async getExisting(id: string): Promise<Vm> {
-    const vm = await this.get(id);
-    if (!vm) throw notFound("vm", id);
-    return vm;
-  }
-
   /** BatchGetItem, 100 keys a call; missing ids are simply absent. */
   async getMany(ids: readonly string[]): Promise<Vm[]> {
     const items = await batchGetAll<VmItem>(this.doc, this.table, ids.map((vmId) => ({ vmId })));
     return items.map(toVm);
   }
 
-  /** Conditional put: an existing id is a CONFLICT, never overwritten. */
-  async create(vm: Vm): Promise<Vm> {
+  /** Conditional put: an existing id is never overwritten ("exists"). */
+  async create(vm: Vm): Promise<CreateVmResult> {
     try {
       await this.doc.send(
         new PutCommand({ TableName: this.table, Item: toItem(vm), ConditionExpression: "attribute_not_exists(vmId)" }),
       );
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) throw conflict(`vm ${vm.id} already exists`);
+      if (error instanceof ConditionalCheckFailedException) return { outcome: "exists" };
       throw error;
     }
-    return vm;
+    return { outcome: "created", vm };
   }
 
   /**

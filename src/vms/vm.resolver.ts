@@ -1,5 +1,6 @@
-import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from "type-graphql";
-import { rolesWith } from "../auth/permissions.js";
+import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from "type-graphql";
+import { describeOperation, OPERATIONS } from "../auth/operations.js";
+import { Allowed } from "../graphql/allowed.js";
 import type { GraphQLContext } from "../graphql/context.js";
 import { CommandConnection } from "../commands/command.type.js";
 import { COMMAND_PAGE } from "../commands/command.service.js";
@@ -12,14 +13,14 @@ import { VmConnection, VmType } from "./vm.type.js";
 
 @Resolver(() => VmType)
 export class VmResolver {
-  @Authorized()
-  @Query(() => VmType, { nullable: true })
+  @Allowed(OPERATIONS.vm)
+  @Query(() => VmType, { description: describeOperation(OPERATIONS.vm), nullable: true })
   vm(@Arg("id", () => ID) id: string, @Ctx() ctx: GraphQLContext) {
     return ctx.services.vms.get(ctx.actor, id);
   }
 
-  @Authorized()
-  @Query(() => VmConnection)
+  @Allowed(OPERATIONS.vms)
+  @Query(() => VmConnection, { description: describeOperation(OPERATIONS.vms) })
   vms(
     @Arg("environment", () => String, { nullable: true }) environment: string | null,
     @Arg("first", () => Int, { nullable: true, defaultValue: VM_PAGE.default }) first: number,
@@ -29,14 +30,14 @@ export class VmResolver {
     return ctx.services.vms.list(ctx.actor, { environment, first, after });
   }
 
-  @Authorized(rolesWith("write"))
-  @Mutation(() => VmType, { description: "ADMIN or DEV." })
+  @Allowed(OPERATIONS.createVm)
+  @Mutation(() => VmType, { description: describeOperation(OPERATIONS.createVm) })
   createVm(@Arg("input", () => CreateVmInputType) input: CreateVmInputType, @Ctx() ctx: GraphQLContext) {
     return ctx.services.vms.create(ctx.actor, input as Parameters<typeof ctx.services.vms.create>[1]);
   }
 
-  @Authorized(rolesWith("write"))
-  @Mutation(() => VmType)
+  @Allowed(OPERATIONS.updateVm)
+  @Mutation(() => VmType, { description: describeOperation(OPERATIONS.updateVm) })
   updateVm(
     @Arg("id", () => ID) id: string,
     @Arg("input", () => UpdateVmInputType) input: UpdateVmInputType,
@@ -45,8 +46,8 @@ export class VmResolver {
     return ctx.services.vms.update(ctx.actor, id, input as Parameters<typeof ctx.services.vms.update>[2]);
   }
 
-  @Authorized(rolesWith("write"))
-  @Mutation(() => Boolean)
+  @Allowed(OPERATIONS.deleteVm)
+  @Mutation(() => Boolean, { description: describeOperation(OPERATIONS.deleteVm) })
   deleteVm(@Arg("id", () => ID) id: string, @Ctx() ctx: GraphQLContext) {
     return ctx.services.vms.delete(ctx.actor, id);
   }

@@ -1,6 +1,7 @@
 // /api/vms: the legacy REST routes over VmService, and a VM's jobs and
 // commands (Vm.jobs, Vm.commands) over JobService and CommandService.
 import { z } from "zod";
+import { OPERATIONS } from "../auth/operations.js";
 import { commandJsonSchema, presentCommand } from "../commands/command.presenter.js";
 import { COMMAND_PAGE } from "../commands/command.service.js";
 import { jobJsonSchema, presentJob } from "../jobs/job.presenter.js";
@@ -22,7 +23,7 @@ export const VM_ROUTES = [
     path: "/vms",
     tag: "vms",
     summary: "List VMs; with `environment`, that environment's newest first.",
-    auth: "signed-in",
+    auth: OPERATIONS.vms,
     request: {
       query: z.object({
         environment: z.string().max(VM_LIMITS.environmentLength).optional(),
@@ -43,7 +44,7 @@ export const VM_ROUTES = [
     path: "/vms",
     tag: "vms",
     summary: "Register a VM; `id` is generated when absent.",
-    auth: "write",
+    auth: OPERATIONS.createVm,
     request: { body: createVmSchema.meta({ id: "CreateVm" }) },
     success: { status: 201, description: "The VM as stored.", schema: vmJsonSchema },
     errors: [409],
@@ -56,7 +57,7 @@ export const VM_ROUTES = [
     path: "/vms/{vmId}",
     tag: "vms",
     summary: "One VM.",
-    auth: "signed-in",
+    auth: OPERATIONS.vm,
     request: { params: vmParams },
     success: { status: 200, description: "The VM.", schema: vmJsonSchema },
     errors: [404],
@@ -73,7 +74,7 @@ export const VM_ROUTES = [
     path: "/vms/{vmId}",
     tag: "vms",
     summary: "Change a VM's name, environment and/or tags (tags are replaced whole); updatedAt moves.",
-    auth: "write",
+    auth: OPERATIONS.updateVm,
     request: { params: vmParams, body: updateVmSchema.meta({ id: "UpdateVm" }) },
     success: { status: 200, description: "The VM as stored.", schema: vmJsonSchema },
     errors: [404],
@@ -86,7 +87,7 @@ export const VM_ROUTES = [
     path: "/vms/{vmId}",
     tag: "vms",
     summary: "Delete a VM; its commands and jobs stay (GET /api/commands?vmId= and /api/jobs?vmId= still list them).",
-    auth: "write",
+    auth: OPERATIONS.deleteVm,
     request: { params: vmParams },
     success: { status: 204, description: "Deleted." },
     errors: [404],
@@ -101,7 +102,7 @@ export const VM_ROUTES = [
     path: "/vms/{vmId}/jobs",
     tag: "vms",
     summary: "The VM's jobs (those started since it was created), newest first; `status` filters.",
-    auth: "signed-in",
+    auth: OPERATIONS["Vm.jobs"],
     request: {
       params: vmParams,
       query: z.object({ status: jobStatusSchema.optional(), ...pageQuery(JOB_PAGE.max) }),
@@ -121,7 +122,7 @@ export const VM_ROUTES = [
     path: "/vms/{vmId}/commands",
     tag: "vms",
     summary: "The VM's commands (those sent since it was created), newest first.",
-    auth: "signed-in",
+    auth: OPERATIONS["Vm.commands"],
     request: { params: vmParams, query: z.object(pageQuery(COMMAND_PAGE.max)) },
     success: { status: 200, description: "A page of commands.", schema: pageSchema(commandJsonSchema) },
     errors: [404],

@@ -2,11 +2,12 @@
 // DynamoDB table prefix (tables created) for each test file.
 import { randomBytes } from "node:crypto";
 import pg from "pg";
-import { inject } from "vitest";
+import { afterAll, beforeAll, inject } from "vitest";
 import { createDynamo } from "../../src/infra/dynamodb/client";
 import { ensureTables, tableNames } from "../../src/infra/dynamodb/tables";
 import { migrate } from "../../src/infra/postgres/migrate";
-import { createPrisma } from "../../src/infra/postgres/prisma";
+import { JobCacheRepository } from "../../src/cache/job-cache.repository";
+import { createPrisma, type PrismaClient } from "../../src/infra/postgres/prisma";
 import type { Stores } from "../../src/container";
 
 export interface TestStores {
@@ -39,6 +40,31 @@ export async function createTestDatabase(): Promise<{ url: string; drop(): Promi
       await client.connect();
       await client.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
       await client.end();
+    },
+  };
+}
+
+/**
+ * A fresh migrated database with the cache repository over it, for the file
+ * that calls this (its beforeAll/afterAll): tests of the cache's writers alone.
+ */
+export function useTestCache(): { readonly cache: JobCacheRepository } {
+  let database: { url: string; drop(): Promise<void> } | undefined;
+  let prisma: PrismaClient | undefined;
+  let cache: JobCacheRepository | undefined;
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    prisma = createPrisma(database.url);
+    cache = new JobCacheRepository(prisma);
+  });
+  afterAll(async () => {
+    await prisma?.$disconnect();
+    await database?.drop();
+  });
+  return {
+    get cache() {
+      if (!cache) throw new Error("useTestCache: the cache exists from beforeAll on");
+      return cache;
     },
   };
 }

@@ -10,6 +10,13 @@ export interface TimeKey {
   id: string;
 }
 
+/** The exclusive upper bound "before t": (t, "") sorts before every (t, id). */
+export const keyBefore = (t: Date): TimeKey => ({ at: t.toISOString(), id: "" });
+
+/** The lower of two optional upper bounds (unset: no bound). */
+export const earlierKey = (a: TimeKey | undefined, b: TimeKey | undefined): TimeKey | undefined =>
+  !a ? b : !b ? a : a.at < b.at || (a.at === b.at && a.id < b.id) ? a : b;
+
 export interface NewestFirstQuery {
   table: string;
   index: string;
