@@ -12,7 +12,9 @@ import express, { type Express } from "express";
 import type { Server } from "node:http";
 import type { Container } from "./container.js";
 import { createContextFactory, type GraphQLContext } from "./graphql/context.js";
+import { documentParseOptions, documentValidationRules } from "./graphql/document-limits.js";
 import { createFormatError } from "./graphql/errors.js";
+import { requestGuardPlugin } from "./graphql/request-guard.js";
 import { buildGraphQLSchema } from "./graphql/schema.js";
 import { createHealthRouter } from "./health/health.routes.js";
 import { createMetricsRouter, httpMetricsMiddleware } from "./metrics/metrics.routes.js";
@@ -32,14 +34,24 @@ export interface App {
 
 export async function createApp(container: Container, httpServer: Server): Promise<App> {
   const { config, logger } = container;
+  const schema = await buildGraphQLSchema();
+  const limits = config.documentLimits;
   const apollo = new ApolloServer<GraphQLContext>({
-    schema: await buildGraphQLSchema(),
+    schema,
+    // Checked before execution and before any store call (src/graphql/document-limits.ts).
+    parseOptions: documentParseOptions(limits),
+    validationRules: documentValidationRules(limits),
+    // One operation per HTTP request: a JSON array would multiply every
+    // per-request limit (and the sign-in attempts) by its length. Apollo's
+    // default too; stated so it is not turned on by accident.
+    allowBatchedHttpRequests: false,
     introspection: !config.isProduction,
     formatError: createFormatError(logger),
     includeStacktraceInErrorResponses: false,
     // src/main.ts owns shutdown (drain HTTP, flush the cache writer, stop the stores).
     stopOnTerminationSignals: false,
     plugins: [
+      requestGuardPlugin(container, schema, limits),
       ApolloServerPluginDrainHttpServer({ httpServer }),
       ApolloServerPluginLandingPageDisabled(),
       // Apollo installs these unless told not to. Cache control hooks every

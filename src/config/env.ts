@@ -5,6 +5,7 @@ import { parsePurgeSchedule, type PurgeSchedule } from "../cache/purge-schedule.
 
 const emptyAsUnset = (value: unknown) => (value === "" ? undefined : value);
 const optionalString = z.preprocess(emptyAsUnset, z.string().optional());
+const limit = (fallback: number) => z.preprocess(emptyAsUnset, z.coerce.number().int().min(1, "must be a whole number >= 1").default(fallback));
 
 const envSchema = z
   .object({
@@ -50,6 +51,13 @@ const envSchema = z
       emptyAsUnset,
       z.coerce.number().int().min(0, "must be a number of milliseconds >= 0").default(5_000),
     ),
+    // GraphQL document limits (src/graphql/document-limits.ts); the defaults let
+    // every operation of tests/operations/ and the playground through.
+    GRAPHQL_MAX_DEPTH: limit(15),
+    GRAPHQL_MAX_ALIASES: limit(15),
+    GRAPHQL_MAX_DIRECTIVES: limit(50),
+    GRAPHQL_MAX_TOKENS: limit(2_000),
+    GRAPHQL_MAX_COST: limit(50_000),
     DATA_DIR: z.preprocess(emptyAsUnset, z.string().default(".data")),
     LOG_LEVEL: z.preprocess(
       emptyAsUnset,
@@ -109,8 +117,19 @@ export interface Config {
   cacheStream: boolean;
   /** With the stream on, the cache answers reads only while the catch-up is at most this far behind. */
   cacheStreamMaxLagMs: number;
+  /** Checked before a GraphQL document runs, on every transport. */
+  documentLimits: DocumentLimits;
   dataDir: string;
   logLevel: ParsedEnv["LOG_LEVEL"];
+}
+
+export interface DocumentLimits {
+  maxDepth: number;
+  maxAliases: number;
+  maxDirectives: number;
+  maxTokens: number;
+  /** Each list field weighs its selection by its `first` (src/graphql/document-limits.ts). */
+  maxCost: number;
 }
 
 export class ConfigError extends Error {
@@ -142,6 +161,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     purgeSchedule: e.PURGE_CRON,
     cacheStream: e.CACHE_STREAM === "on",
     cacheStreamMaxLagMs: e.CACHE_STREAM_MAX_LAG_MS,
+    documentLimits: {
+      maxDepth: e.GRAPHQL_MAX_DEPTH,
+      maxAliases: e.GRAPHQL_MAX_ALIASES,
+      maxDirectives: e.GRAPHQL_MAX_DIRECTIVES,
+      maxTokens: e.GRAPHQL_MAX_TOKENS,
+      maxCost: e.GRAPHQL_MAX_COST,
+    },
     dataDir: e.DATA_DIR,
     logLevel: e.LOG_LEVEL,
   };
