@@ -67,7 +67,8 @@ export async function createApp(container: Container, httpServer: Server): Promi
 
   const app = express();
   app.disable("x-powered-by");
-  app.set("trust proxy", false);
+  // req.ip, which sign-in throttling counts by: the socket's address unless TRUST_PROXY names the proxies in front.
+  app.set("trust proxy", config.trustProxy);
   app.use(requestLog(logger, GRAPHQL_PATH));
   app.use(httpMetricsMiddleware(container.metrics));
   app.use(createHealthRouter(container.stores));

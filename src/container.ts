@@ -21,6 +21,9 @@ import { LogLineRepository } from "./logs/log-line.repository.js";
 import { LogLineService } from "./logs/log-line.service.js";
 import { UserRepository } from "./users/user.repository.js";
 import { UserService } from "./users/user.service.js";
+import { SignInService } from "./users/sign-in.service.js";
+import { SignInThrottle } from "./users/sign-in-throttle.js";
+import { createRedis, type RedisClient } from "./infra/redis.js";
 import { VmRepository } from "./vms/vm.repository.js";
 import { VmService } from "./vms/vm.service.js";
 
@@ -44,6 +47,7 @@ export interface Repositories {
 export interface Services {
   vms: VmService;
   users: UserService;
+  signIn: SignInService;
   commands: CommandService;
   jobs: JobService;
   logs: LogLineService;
@@ -67,6 +71,8 @@ export interface Container {
   repositories: Repositories;
   services: Services;
   cache: CacheParts;
+  /** Set with REDIS_URL: what instances share. The server closes it on stop. */
+  redis: RedisClient | undefined;
 }
 
 export function createContainer(config: Config, logger: Logger, stores: Stores): Container {
@@ -101,9 +107,11 @@ export function createContainer(config: Config, logger: Logger, stores: Stores):
   const cache: CacheParts = { writer, backfill: new CacheBackfill(repositories.logLines, writer, logger, metrics.cache), stream };
   const reads = new CacheReads(logger, metrics.cache, stream ? () => stream.lagMs() : undefined, config.cacheStreamMaxLagMs);
   const ttl = config.cacheTtlDays;
+  const redis = config.redisUrl ? createRedis(config.redisUrl, logger) : undefined;
   const services: Services = {
     vms: new VmService(repositories.vms),
-    users: new UserService(repositories.users, repositories.commands, tokens, logger),
+    users: new UserService(repositories.users, repositories.commands, logger),
+    signIn: new SignInService(repositories.users, tokens, new SignInThrottle(redis, config.redisKeyPrefix, logger)),
     commands: new CommandService(repositories.commands, repositories.jobs, repositories.vms, writer),
     jobs: new JobService(repositories.jobs, repositories.vms, repositories.jobCache, writer, cache.backfill, reads, ttl),
     logs: new LogLineService(repositories.logLines, repositories.jobs, repositories.jobCache, writer, cache.backfill, reads, ttl),
@@ -117,5 +125,6 @@ export function createContainer(config: Config, logger: Logger, stores: Stores):
     repositories,
     services,
     cache,
+    redis,
   };
 }

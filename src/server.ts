@@ -45,6 +45,7 @@ export async function startServer(
       await container.cache.stream?.stop();
       await container.cache.writer.close();
       container.metrics.close();
+      await container.redis?.quit().catch(() => container.redis?.disconnect());
     },
   };
 }

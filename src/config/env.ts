@@ -58,6 +58,25 @@ const envSchema = z
     GRAPHQL_MAX_DIRECTIVES: limit(50),
     GRAPHQL_MAX_TOKENS: limit(2_000),
     GRAPHQL_MAX_COST: limit(50_000),
+    REDIS_URL: z.preprocess(emptyAsUnset, z.url({ protocol: /^rediss?$/, error: "must be a redis:// or rediss:// URL" }).optional()),
+    REDIS_KEY_PREFIX: z.preprocess(
+      emptyAsUnset,
+      z
+        .string()
+        .regex(/^[A-Za-z0-9_.:-]{0,100}$/, "may hold only letters, digits, '_', '-', '.' and ':'")
+        .default("vmo:"),
+    ),
+    // Express's "trust proxy": which X-Forwarded-For hops to believe for the client IP.
+    TRUST_PROXY: z.preprocess(
+      emptyAsUnset,
+      z
+        .string()
+        .default("false")
+        .transform((value): boolean | number | string => {
+          if (value === "true" || value === "false") return value === "true";
+          return /^\d+$/.test(value) ? Number(value) : value;
+        }),
+    ),
     DATA_DIR: z.preprocess(emptyAsUnset, z.string().default(".data")),
     LOG_LEVEL: z.preprocess(
       emptyAsUnset,
@@ -117,6 +136,12 @@ export interface Config {
   cacheStream: boolean;
   /** With the stream on, the cache answers reads only while the catch-up is at most this far behind. */
   cacheStreamMaxLagMs: number;
+  /** Unset: what instances share (sign-in throttling) stays in this process: one instance only. */
+  redisUrl: string | undefined;
+  /** Every Redis key this app writes starts with it. */
+  redisKeyPrefix: string;
+  /** Express's "trust proxy" (false, true, a hop count, or addresses/subnets): whose X-Forwarded-For names the client. */
+  trustProxy: boolean | number | string;
   /** Checked before a GraphQL document runs, on every transport. */
   documentLimits: DocumentLimits;
   dataDir: string;
@@ -161,6 +186,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     purgeSchedule: e.PURGE_CRON,
     cacheStream: e.CACHE_STREAM === "on",
     cacheStreamMaxLagMs: e.CACHE_STREAM_MAX_LAG_MS,
+    redisUrl: e.REDIS_URL,
+    redisKeyPrefix: e.REDIS_KEY_PREFIX,
+    trustProxy: e.TRUST_PROXY,
     documentLimits: {
       maxDepth: e.GRAPHQL_MAX_DEPTH,
       maxAliases: e.GRAPHQL_MAX_ALIASES,

@@ -1,7 +1,7 @@
 // The one mapping from service errors to GraphQL errors.
 import { unwrapResolverError } from "@apollo/server/errors";
 import { GraphQLError, type GraphQLFormattedError } from "graphql";
-import { AppError, ErrorCode } from "../shared/errors.js";
+import { AppError, ErrorCode, RateLimitedError } from "../shared/errors.js";
 import type { Logger } from "../infra/logger.js";
 
 const HTTP_STATUS: Partial<Record<ErrorCode, number>> = {
@@ -34,6 +34,7 @@ export function createFormatError(logger: Logger) {
         extensions: {
           code: original.code,
           ...(original.problems.length ? { problems: original.problems } : {}),
+          ...(original instanceof RateLimitedError ? { retryAfterSeconds: original.retryAfterSeconds } : {}),
         },
       };
     }

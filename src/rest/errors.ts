@@ -2,7 +2,7 @@
 // { "error": { "code": "NOT_FOUND", "message": "..." } } with the contract's statuses.
 import type { ErrorRequestHandler, RequestHandler, Response } from "express";
 import { z } from "zod";
-import { AppError, ErrorCode, type FieldProblem } from "../shared/errors.js";
+import { AppError, ErrorCode, RateLimitedError, type FieldProblem } from "../shared/errors.js";
 import type { Logger } from "../infra/logger.js";
 
 export const HTTP_STATUS: Record<ErrorCode, number> = {
@@ -12,6 +12,7 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   NOT_FOUND: 404,
   CONFLICT: 409,
   PAYLOAD_TOO_LARGE: 413,
+  RATE_LIMITED: 429,
   SERVICE_UNAVAILABLE: 503,
   INTERNAL_SERVER_ERROR: 500,
 };
@@ -76,6 +77,7 @@ export function createRestErrorHandler(logger: Logger): ErrorRequestHandler {
     const known = error instanceof AppError ? error : bodyParserError(error);
     if (known) {
       const status = known instanceof RestStatusError ? known.status : undefined;
+      if (known instanceof RateLimitedError) res.set("Retry-After", String(known.retryAfterSeconds));
       return sendError(res, known.code, known.message, known.problems, status);
     }
     logger.error({ err: error }, "request failed");

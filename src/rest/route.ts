@@ -18,7 +18,7 @@ export type RouteMethod = "get" | "post" | "patch" | "delete";
 /** "public": anyone; "signed-in": any valid token; a Permission: roles holding it (src/auth/permissions.ts). */
 export type RouteAuth = "public" | "signed-in" | Permission;
 /** Error statuses a route documents beyond those every route of its kind can answer. */
-export type ExtraErrorStatus = 403 | 404 | 409 | 503;
+export type ExtraErrorStatus = 403 | 404 | 409 | 429 | 503;
 
 type ParamsSchema = z.ZodObject;
 type Out<S> = S extends z.ZodType ? z.output<S> : undefined;
@@ -26,6 +26,8 @@ type Reply<R> = R extends z.ZodType ? z.input<R> : void;
 
 export interface RouteContext<P, Q, B> {
   actor: Actor | null;
+  /** The client's address as Express sees it (TRUST_PROXY). */
+  clientIp: string | undefined;
   services: Services;
   params: Out<P>;
   query: Out<Q>;
@@ -115,7 +117,7 @@ export function mountRoute(router: Router, route: RestRoute, actorMiddleware: Re
   }
   chain.push(async (req, res) => {
     const input = parseRequest(route, req);
-    const reply = await route.handler({ actor: res.locals.actor, services, ...input });
+    const reply = await route.handler({ actor: res.locals.actor, clientIp: req.ip, services, ...input });
     if (route.success.status === 204) res.status(204).end();
     else res.status(route.success.status).json(reply);
   });

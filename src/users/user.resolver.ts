@@ -36,13 +36,15 @@ export class UserResolver {
     return ctx.services.users.list(ctx.actor, { first, after });
   }
 
-  @Mutation(() => AuthPayloadType)
+  @Mutation(() => AuthPayloadType, {
+    description: "RATE_LIMITED (extensions.retryAfterSeconds) after 10 failures in a row for an email from one IP (15 min), or 100 failures an hour from one IP.",
+  })
   login(
     @Arg("email", () => EmailAddress) email: string,
     @Arg("password", () => String) password: string,
     @Ctx() ctx: GraphQLContext,
   ) {
-    return ctx.services.users.login({ email, password });
+    return ctx.services.signIn.login({ email, password }, { clientIp: ctx.clientIp });
   }
 
   @Authorized(rolesWith("manage-users"))
