@@ -15,6 +15,7 @@ import { createContextFactory, type GraphQLContext } from "./graphql/context.js"
 import { documentParseOptions, documentValidationRules } from "./graphql/document-limits.js";
 import { createFormatError } from "./graphql/errors.js";
 import { requestGuardPlugin } from "./graphql/request-guard.js";
+import { trustedDocumentsMiddleware } from "./graphql/trusted-documents.js";
 import { buildGraphQLSchema } from "./graphql/schema.js";
 import { createHealthRouter } from "./health/health.routes.js";
 import { createMetricsRouter, httpMetricsMiddleware } from "./metrics/metrics.routes.js";
@@ -45,8 +46,13 @@ export async function createApp(container: Container, httpServer: Server): Promi
     // per-request limit (and the sign-in attempts) by its length. Apollo's
     // default too; stated so it is not turned on by accident.
     allowBatchedHttpRequests: false,
+    // Production: no "Did you mean …" (it spells out the schema that introspection hides).
+    hideSchemaDetailsFromClientErrors: config.isProduction,
+    // With trusted documents the manifest is the only registry (the middleware
+    // below); otherwise Apollo's automatic persisted queries stay on.
+    ...(config.trustedDocuments ? { persistedQueries: false as const } : {}),
     introspection: !config.isProduction,
-    formatError: createFormatError(logger),
+    formatError: createFormatError(logger, { hideSuggestions: config.isProduction }),
     includeStacktraceInErrorResponses: false,
     // src/main.ts owns shutdown (drain HTTP, flush the cache writer, stop the stores).
     stopOnTerminationSignals: false,
@@ -85,6 +91,7 @@ export async function createApp(container: Container, httpServer: Server): Promi
   app.use(
     GRAPHQL_PATH,
     express.json({ limit: GRAPHQL_BODY_LIMIT }),
+    ...(config.trustedDocuments ? [trustedDocumentsMiddleware(config.trustedDocuments)] : []),
     expressMiddleware(apollo, { context: createContextFactory(container) }),
   );
   app.use(REST_PREFIX, createRestRouter(container));

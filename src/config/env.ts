@@ -2,6 +2,7 @@
 // together, so a misconfigured deployment fails once, with the whole list.
 import { z } from "zod";
 import { parsePurgeSchedule, type PurgeSchedule } from "../cache/purge-schedule.js";
+import { loadTrustedDocuments, type TrustedDocuments } from "../graphql/trusted-documents.js";
 
 const emptyAsUnset = (value: unknown) => (value === "" ? undefined : value);
 const optionalString = z.preprocess(emptyAsUnset, z.string().optional());
@@ -77,6 +78,20 @@ const envSchema = z
           return /^\d+$/.test(value) ? Number(value) : value;
         }),
     ),
+    TRUSTED_DOCUMENTS: z.preprocess(
+      emptyAsUnset,
+      z
+        .string()
+        .transform((path, ctx) => {
+          try {
+            return loadTrustedDocuments(path);
+          } catch (error) {
+            ctx.addIssue({ code: "custom", message: (error as Error).message });
+            return z.NEVER;
+          }
+        })
+        .optional(),
+    ),
     DATA_DIR: z.preprocess(emptyAsUnset, z.string().default(".data")),
     LOG_LEVEL: z.preprocess(
       emptyAsUnset,
@@ -142,6 +157,8 @@ export interface Config {
   redisKeyPrefix: string;
   /** Express's "trust proxy" (false, true, a hop count, or addresses/subnets): whose X-Forwarded-For names the client. */
   trustProxy: boolean | number | string;
+  /** Set: only these documents run (src/graphql/trusted-documents.ts). */
+  trustedDocuments: TrustedDocuments | undefined;
   /** Checked before a GraphQL document runs, on every transport. */
   documentLimits: DocumentLimits;
   dataDir: string;
@@ -189,6 +206,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     redisUrl: e.REDIS_URL,
     redisKeyPrefix: e.REDIS_KEY_PREFIX,
     trustProxy: e.TRUST_PROXY,
+    trustedDocuments: e.TRUSTED_DOCUMENTS,
     documentLimits: {
       maxDepth: e.GRAPHQL_MAX_DEPTH,
       maxAliases: e.GRAPHQL_MAX_ALIASES,

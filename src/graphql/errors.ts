@@ -23,7 +23,19 @@ export function toGraphQLError(error: unknown, logger: Logger): GraphQLError {
   });
 }
 
-export function createFormatError(logger: Logger) {
+/** graphql-js's suggestions ("Did you mean …?"), in validation and variable coercion messages alike. */
+const SUGGESTION = /\s*Did you mean [^?]*\?/g;
+
+export function createFormatError(logger: Logger, options: { hideSuggestions?: boolean } = {}) {
+  const format = createFormatter(logger);
+  if (!options.hideSuggestions) return format;
+  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const result = format(formatted, error);
+    return { ...result, message: result.message.replace(SUGGESTION, "") };
+  };
+}
+
+function createFormatter(logger: Logger) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const original = unwrapResolverError(error);
     if (original instanceof AppError) {
