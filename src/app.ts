@@ -20,7 +20,9 @@ import { buildGraphQLSchema } from "./graphql/schema.js";
 import { createHealthRouter } from "./health/health.routes.js";
 import { createMetricsRouter, httpMetricsMiddleware } from "./metrics/metrics.routes.js";
 import { requestLog } from "./infra/request-log.js";
-import { createRestErrorHandler, notFoundHandler } from "./rest/errors.js";
+import { createRestErrorHandler, notFoundHandler, sendError } from "./rest/errors.js";
+import { responseDeadline } from "./infra/response-deadline.js";
+import { ErrorCode } from "./shared/errors.js";
 import { REST_PREFIX } from "./rest/openapi.js";
 import { createRestRouter } from "./rest/router.js";
 
@@ -88,13 +90,21 @@ export async function createApp(container: Container, httpServer: Server): Promi
     });
     if (playground) app.use(playground.createPlaygroundRouter(GRAPHQL_PATH));
   }
+  const timeoutMessage = `the request took longer than ${config.requestTimeoutMs} ms; it may still complete`;
   app.use(
     GRAPHQL_PATH,
+    responseDeadline(config.requestTimeoutMs, (res) =>
+      res.status(503).json({ errors: [{ message: timeoutMessage, extensions: { code: ErrorCode.TIMEOUT } }] }),
+    ),
     express.json({ limit: GRAPHQL_BODY_LIMIT }),
     ...(config.trustedDocuments ? [trustedDocumentsMiddleware(config.trustedDocuments)] : []),
     expressMiddleware(apollo, { context: createContextFactory(container) }),
   );
-  app.use(REST_PREFIX, createRestRouter(container));
+  app.use(
+    REST_PREFIX,
+    responseDeadline(config.requestTimeoutMs, (res) => sendError(res, ErrorCode.TIMEOUT, timeoutMessage)),
+    createRestRouter(container),
+  );
   app.use(notFoundHandler);
   app.use(createRestErrorHandler(logger));
   return { express: app, apollo };

@@ -25,7 +25,14 @@ export async function startServer(
 ): Promise<RunningServer> {
   const container = createContainer(config, logger, stores);
   await options.beforeListen?.(container);
-  const httpServer = createServer();
+  const httpServer = createServer({
+    // Slow clients (slowloris): the whole header within headersTimeout, the
+    // whole request within requestTimeout, else 408 and the socket closed;
+    // checked often enough for those limits to hold.
+    headersTimeout: config.httpHeadersTimeoutMs,
+    requestTimeout: config.httpRequestTimeoutMs,
+    connectionsCheckingInterval: Math.min(30_000, Math.ceil(config.httpHeadersTimeoutMs / 4)),
+  });
   const app = await createApp(container, httpServer);
   httpServer.on("request", app.express);
   await new Promise<void>((resolve, reject) => {

@@ -92,6 +92,10 @@ const envSchema = z
         })
         .optional(),
     ),
+    // Time limits (README, "Hardening"). Node requires headers ≤ request.
+    REQUEST_TIMEOUT_MS: limit(30_000),
+    HTTP_HEADERS_TIMEOUT_MS: limit(10_000),
+    HTTP_REQUEST_TIMEOUT_MS: limit(60_000),
     DATA_DIR: z.preprocess(emptyAsUnset, z.string().default(".data")),
     LOG_LEVEL: z.preprocess(
       emptyAsUnset,
@@ -117,6 +121,9 @@ const envSchema = z
         path: ["DYNAMODB_ENDPOINT"],
         message: "or AWS_REGION is required when NODE_ENV=production (refusing to start an embedded DynamoDB Local: production needs real stores)",
       });
+    }
+    if (env.HTTP_HEADERS_TIMEOUT_MS > env.HTTP_REQUEST_TIMEOUT_MS) {
+      ctx.addIssue({ code: "custom", path: ["HTTP_HEADERS_TIMEOUT_MS"], message: "must not exceed HTTP_REQUEST_TIMEOUT_MS" });
     }
     if (Boolean(env.ADMIN_EMAIL) !== Boolean(env.ADMIN_PASSWORD)) {
       ctx.addIssue({ code: "custom", path: ["ADMIN_PASSWORD"], message: "ADMIN_EMAIL and ADMIN_PASSWORD go together" });
@@ -159,6 +166,11 @@ export interface Config {
   trustProxy: boolean | number | string;
   /** Set: only these documents run (src/graphql/trusted-documents.ts). */
   trustedDocuments: TrustedDocuments | undefined;
+  /** GraphQL and REST: past it the client gets TIMEOUT (src/infra/response-deadline.ts). */
+  requestTimeoutMs: number;
+  /** Node's server.headersTimeout / requestTimeout: how long a client may take to send its request. */
+  httpHeadersTimeoutMs: number;
+  httpRequestTimeoutMs: number;
   /** Checked before a GraphQL document runs, on every transport. */
   documentLimits: DocumentLimits;
   dataDir: string;
@@ -207,6 +219,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     redisKeyPrefix: e.REDIS_KEY_PREFIX,
     trustProxy: e.TRUST_PROXY,
     trustedDocuments: e.TRUSTED_DOCUMENTS,
+    requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
+    httpHeadersTimeoutMs: e.HTTP_HEADERS_TIMEOUT_MS,
+    httpRequestTimeoutMs: e.HTTP_REQUEST_TIMEOUT_MS,
     documentLimits: {
       maxDepth: e.GRAPHQL_MAX_DEPTH,
       maxAliases: e.GRAPHQL_MAX_ALIASES,

@@ -7,6 +7,7 @@ import type { Logger } from "../infra/logger.js";
 const HTTP_STATUS: Partial<Record<ErrorCode, number>> = {
   UNAUTHENTICATED: 401,
   SERVICE_UNAVAILABLE: 503,
+  TIMEOUT: 503,
 };
 
 /** For errors thrown outside resolvers (the context factory). */

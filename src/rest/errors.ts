@@ -13,6 +13,7 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   CONFLICT: 409,
   PAYLOAD_TOO_LARGE: 413,
   RATE_LIMITED: 429,
+  TIMEOUT: 503,
   SERVICE_UNAVAILABLE: 503,
   INTERNAL_SERVER_ERROR: 500,
 };
@@ -74,6 +75,11 @@ function bodyParserError(error: { type?: string }): AppError | undefined {
 
 export function createRestErrorHandler(logger: Logger): ErrorRequestHandler {
   return (error, _req, res, _next) => {
+    // A handler answering after its deadline (src/infra/response-deadline.ts): the client already has TIMEOUT.
+    if (res.headersSent) {
+      logger.debug({ err: error }, "late response dropped");
+      return;
+    }
     const known = error instanceof AppError ? error : bodyParserError(error);
     if (known) {
       const status = known instanceof RestStatusError ? known.status : undefined;

@@ -9,6 +9,8 @@ export const ErrorCode = {
   PAYLOAD_TOO_LARGE: "PAYLOAD_TOO_LARGE",
   /** Too many attempts (sign-in throttling); the error carries retryAfterSeconds. */
   RATE_LIMITED: "RATE_LIMITED",
+  /** The request took longer than REQUEST_TIMEOUT_MS; it may still complete in the background. */
+  TIMEOUT: "TIMEOUT",
   /** A store the operation needs is down (e.g. sign-in while PostgreSQL is). */
   SERVICE_UNAVAILABLE: "SERVICE_UNAVAILABLE",
   INTERNAL_SERVER_ERROR: "INTERNAL_SERVER_ERROR",
