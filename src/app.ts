@@ -8,7 +8,9 @@ import {
   ApolloServerPluginUsageReportingDisabled,
 } from "@apollo/server/plugin/disabled";
 import { expressMiddleware } from "@as-integrations/express5";
+import cors from "cors";
 import express, { type Express } from "express";
+import helmet from "helmet";
 import type { Server } from "node:http";
 import type { Container } from "./container.js";
 import { createContextFactory, type GraphQLContext } from "./graphql/context.js";
@@ -78,9 +80,28 @@ export async function createApp(container: Container, httpServer: Server): Promi
   // req.ip, which sign-in throttling counts by: the socket's address unless TRUST_PROXY names the proxies in front.
   app.set("trust proxy", config.trustProxy);
   app.use(requestLog(logger, GRAPHQL_PATH));
+  // API answers are JSON: they load nothing and are framed by nobody. The
+  // playground's page sets its own policy (src/graphql/playground.ts).
+  app.use(
+    helmet({
+      contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
+    }),
+  );
+  // Off unless CORS_ORIGINS lists the browser origins (a frontend on another host) that may call the API.
+  if (config.corsOrigins) {
+    app.use(
+      cors({
+        origin: config.corsOrigins,
+        methods: ["GET", "POST", "PATCH", "DELETE"],
+        allowedHeaders: ["content-type", "authorization", "x-request-id", "apollo-require-preflight"],
+        exposedHeaders: ["x-request-id", "retry-after"],
+        maxAge: 600,
+      }),
+    );
+  }
   app.use(httpMetricsMiddleware(container.metrics));
   app.use(createHealthRouter(container.stores));
-  app.use(createMetricsRouter(container.metrics));
+  app.use(createMetricsRouter(container.metrics, { token: config.metricsToken }));
   if (!config.isProduction) {
     // ruru (the playground, ~200 MB with GraphiQL's editor) is a development
     // dependency, like the playground itself: a production install lacks it.

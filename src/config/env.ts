@@ -96,6 +96,28 @@ const envSchema = z
     REQUEST_TIMEOUT_MS: limit(30_000),
     HTTP_HEADERS_TIMEOUT_MS: limit(10_000),
     HTTP_REQUEST_TIMEOUT_MS: limit(60_000),
+    CORS_ORIGINS: z.preprocess(
+      emptyAsUnset,
+      z
+        .string()
+        .transform((value, ctx) => {
+          const origins = value.split(",").map((origin) => origin.trim()).filter(Boolean);
+          for (const origin of origins) {
+            let parsed: URL | undefined;
+            try {
+              parsed = new URL(origin);
+            } catch {
+              parsed = undefined;
+            }
+            if (!parsed || !/^https?:$/.test(parsed.protocol) || parsed.origin !== origin) {
+              ctx.addIssue({ code: "custom", message: `"${origin}" is not an origin (scheme://host[:port], no path or trailing slash)` });
+            }
+          }
+          return origins;
+        })
+        .optional(),
+    ),
+    METRICS_TOKEN: z.preprocess(emptyAsUnset, z.string().min(16, "must be at least 16 characters").optional()),
     DATA_DIR: z.preprocess(emptyAsUnset, z.string().default(".data")),
     LOG_LEVEL: z.preprocess(
       emptyAsUnset,
@@ -166,6 +188,10 @@ export interface Config {
   trustProxy: boolean | number | string;
   /** Set: only these documents run (src/graphql/trusted-documents.ts). */
   trustedDocuments: TrustedDocuments | undefined;
+  /** Browser origins allowed to call the API (CORS); unset: none (no CORS headers). */
+  corsOrigins: string[] | undefined;
+  /** Set: GET /metrics needs `Authorization: Bearer <token>`. */
+  metricsToken: string | undefined;
   /** GraphQL and REST: past it the client gets TIMEOUT (src/infra/response-deadline.ts). */
   requestTimeoutMs: number;
   /** Node's server.headersTimeout / requestTimeout: how long a client may take to send its request. */
@@ -219,6 +245,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     redisKeyPrefix: e.REDIS_KEY_PREFIX,
     trustProxy: e.TRUST_PROXY,
     trustedDocuments: e.TRUSTED_DOCUMENTS,
+    corsOrigins: e.CORS_ORIGINS,
+    metricsToken: e.METRICS_TOKEN,
     requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
     httpHeadersTimeoutMs: e.HTTP_HEADERS_TIMEOUT_MS,
     httpRequestTimeoutMs: e.HTTP_REQUEST_TIMEOUT_MS,
