@@ -4,6 +4,7 @@ import { createApp } from "./app.js";
 import type { Config } from "./config/env.js";
 import { createContainer, type Container, type Stores } from "./container.js";
 import type { Logger } from "./infra/logger.js";
+import { redisReady } from "./infra/redis.js";
 
 export interface RunningServer {
   url: string;
@@ -24,6 +25,7 @@ export async function startServer(
   options: StartOptions = {},
 ): Promise<RunningServer> {
   const container = createContainer(config, logger, stores);
+  if (container.redis) await redisReady(container.redis);
   await options.beforeListen?.(container);
   const httpServer = createServer({
     // Slow clients (slowloris): the whole header within headersTimeout, the
@@ -52,7 +54,8 @@ export async function startServer(
       await container.cache.stream?.stop();
       await container.cache.writer.close();
       container.metrics.close();
-      await container.redis?.quit().catch(() => container.redis?.disconnect());
+      if (container.redis?.status === "ready") await container.redis.quit().catch(() => undefined);
+      container.redis?.disconnect();
     },
   };
 }

@@ -5,6 +5,7 @@ import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SIGN_IN_LIMITS, SignInThrottle } from "../src/users/sign-in-throttle";
 import { createUserWithToken, TEST_PASSWORD, uniqueEmail } from "./support/factories";
+import { startTcpProxy } from "./support/tcp-proxy";
 import { startPeerServer, startTestServer, type TestServer } from "./support/test-server";
 
 const REDIS = {
@@ -206,6 +207,24 @@ describe("failures per client IP", () => {
     expect(refused.retryAfter).toBeGreaterThan(SIGN_IN_LIMITS.ipWindowSeconds - 120);
     expect((await restLogin(b, ip, email, TEST_PASSWORD)).status).toBe(429);
     expect((await graphqlLogin(b, newIp(), email, TEST_PASSWORD)).token).toBeDefined();
+  });
+});
+
+describe("Redis unreachable", () => {
+  it("sign-in stays up, throttled in the instance's memory", async () => {
+    const proxy = await startTcpProxy({ host: "127.0.0.1", port: 6379 });
+    const c = await startPeerServer(a, { ...REDIS, REDIS_URL: `redis://127.0.0.1:${proxy.port}` });
+    try {
+      const email = await user();
+      const ip = newIp();
+      await proxy.cut();
+      expect((await graphqlLogin(c, ip, email, TEST_PASSWORD)).token).toBeDefined();
+      expect(await failTimes(10, ip, email, () => c)).toEqual(Array(10).fill("UNAUTHENTICATED"));
+      expect((await graphqlLogin(c, ip, email, TEST_PASSWORD)).code).toBe("RATE_LIMITED");
+    } finally {
+      await c.close();
+      await proxy.close();
+    }
   });
 });
 

@@ -7,9 +7,11 @@ export type RedisClient = Redis;
 
 export function createRedis(url: string, logger: Logger): RedisClient {
   const redis = new Redis(url, {
-    // A command fails after two reconnect attempts instead of waiting for Redis
-    // forever: callers fall back (sign-in throttling counts in memory meanwhile).
-    maxRetriesPerRequest: 2,
+    // While Redis is unreachable a command fails at once instead of queueing
+    // until it is back: callers fall back (sign-in throttling counts in memory
+    // meanwhile) rather than every sign-in waiting out the reconnects.
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
     connectionName: "vmo-api",
   });
   let down = false;
@@ -22,4 +24,18 @@ export function createRedis(url: string, logger: Logger): RedisClient {
     down = false;
   });
   return redis;
+}
+
+/** Until the first connection is ready, or failed, or `ms` passed: the server listens either way. */
+export function redisReady(redis: RedisClient, ms = 5_000): Promise<void> {
+  if (redis.status === "ready") return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      redis.off("ready", done).off("error", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    redis.once("ready", done).once("error", done);
+  });
 }
