@@ -15,9 +15,9 @@ import type { Server } from "node:http";
 import type { Container } from "./container.js";
 import { createContextFactory, type GraphQLContext } from "./graphql/context.js";
 import { documentParseOptions, documentValidationRules } from "./graphql/document-limits.js";
-import { createFormatError } from "./graphql/errors.js";
+import { createFormatError, sendGraphQLError } from "./graphql/errors.js";
 import { requestGuardPlugin } from "./graphql/request-guard.js";
-import { trustedDocumentsMiddleware } from "./graphql/trusted-documents.js";
+import { trustedDocumentsMiddleware } from "./graphql/trusted-documents.middleware.js";
 import { buildGraphQLSchema } from "./graphql/schema.js";
 import { createHealthRouter } from "./health/health.routes.js";
 import { createMetricsRouter, httpMetricsMiddleware } from "./metrics/metrics.routes.js";
@@ -114,9 +114,7 @@ export async function createApp(container: Container, httpServer: Server): Promi
   const timeoutMessage = `the request took longer than ${config.requestTimeoutMs} ms; it may still complete`;
   app.use(
     GRAPHQL_PATH,
-    responseDeadline(config.requestTimeoutMs, (res) =>
-      res.status(503).json({ errors: [{ message: timeoutMessage, extensions: { code: ErrorCode.TIMEOUT } }] }),
-    ),
+    responseDeadline(config.requestTimeoutMs, (res) => sendGraphQLError(res, 503, ErrorCode.TIMEOUT, timeoutMessage)),
     express.json({ limit: GRAPHQL_BODY_LIMIT }),
     ...(config.trustedDocuments ? [trustedDocumentsMiddleware(config.trustedDocuments)] : []),
     expressMiddleware(apollo, { context: createContextFactory(container) }),

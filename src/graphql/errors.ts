@@ -1,5 +1,6 @@
 // The one mapping from service errors to GraphQL errors.
 import { unwrapResolverError } from "@apollo/server/errors";
+import type { Response } from "express";
 import { GraphQLError, type GraphQLFormattedError } from "graphql";
 import { AppError, ErrorCode, RateLimitedError } from "../shared/errors.js";
 import type { Logger } from "../infra/logger.js";
@@ -9,6 +10,11 @@ const HTTP_STATUS: Partial<Record<ErrorCode, number>> = {
   SERVICE_UNAVAILABLE: 503,
   TIMEOUT: 503,
 };
+
+/** A GraphQL error answer written before Apollo sees the request (trusted documents, the response deadline). */
+export function sendGraphQLError(res: Response, status: number, code: string, message: string): void {
+  res.status(status).json({ errors: [{ message, extensions: { code } }] });
+}
 
 /** For errors thrown outside resolvers (the context factory). */
 export function toGraphQLError(error: unknown, logger: Logger): GraphQLError {

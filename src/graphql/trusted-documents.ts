@@ -4,10 +4,11 @@
 // "sha256:"-prefixed) to that text. A request names its document by
 // `documentId`, by `extensions.persistedQuery.sha256Hash` (Apollo's shape), or
 // sends the text itself, accepted only when its sha256 is in the manifest.
-// Anything else is refused here, before Apollo parses anything.
+// Anything else is refused before Apollo parses anything
+// (src/graphql/trusted-documents.middleware.ts). This file has no framework
+// imports: the config module loads the manifest at start.
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
-import type { RequestHandler } from "express";
 
 export type TrustedDocuments = ReadonlyMap<string, string>;
 
@@ -35,7 +36,7 @@ export function loadTrustedDocuments(path: string): TrustedDocuments {
   return documents;
 }
 
-interface GraphQLParams {
+export interface GraphQLParams {
   query?: unknown;
   documentId?: unknown;
   extensions?: { persistedQuery?: { sha256Hash?: unknown } } | unknown;
@@ -60,47 +61,4 @@ export function resolveTrustedDocument(documents: TrustedDocuments, params: Grap
     return { text };
   }
   return { code: "PERSISTED_QUERY_NOT_IN_LIST", message: "send a trusted document: documentId, extensions.persistedQuery.sha256Hash or its exact text" };
-}
-
-/**
- * Before Apollo: swaps the document's text in for its id (POST body, or GET
- * search parameters) and drops the id fields, so Apollo sees a plain request;
- * refuses with a GraphQL error (400) otherwise. A batch (an array) is left to
- * Apollo, which refuses it whole.
- */
-export function trustedDocumentsMiddleware(documents: TrustedDocuments): RequestHandler {
-  return (req, res, next) => {
-    const refuse = (code: string, message: string) => res.status(400).json({ errors: [{ message, extensions: { code } }] });
-    if (req.method === "POST") {
-      if (Array.isArray(req.body) || !req.body || typeof req.body !== "object") return next();
-      const resolved = resolveTrustedDocument(documents, req.body as GraphQLParams);
-      if (!("text" in resolved)) return refuse(resolved.code, resolved.message);
-      const { documentId: _id, extensions, ...rest } = req.body as GraphQLParams & Record<string, unknown>;
-      const { persistedQuery: _pq, ...otherExtensions } = (extensions && typeof extensions === "object" ? extensions : {}) as Record<string, unknown>;
-      req.body = { ...rest, query: resolved.text, ...(Object.keys(otherExtensions).length ? { extensions: otherExtensions } : {}) };
-      return next();
-    }
-    if (req.method === "GET") {
-      const url = new URL(req.url, "http://local");
-      const params = url.searchParams;
-      let extensions: unknown;
-      try {
-        extensions = params.has("extensions") ? JSON.parse(params.get("extensions")!) : undefined;
-      } catch {
-        return refuse("BAD_REQUEST", "extensions is not valid JSON");
-      }
-      const resolved = resolveTrustedDocument(documents, {
-        query: params.get("query") ?? undefined,
-        documentId: params.get("documentId") ?? undefined,
-        extensions,
-      });
-      if (!("text" in resolved)) return refuse(resolved.code, resolved.message);
-      params.set("query", resolved.text);
-      params.delete("documentId");
-      params.delete("extensions");
-      req.url = `${url.pathname}?${params}`;
-      return next();
-    }
-    next();
-  };
 }
