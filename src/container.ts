@@ -22,6 +22,9 @@ import { LogLineRepository } from "./logs/log-line.repository.js";
 import { LogLineService } from "./logs/log-line.service.js";
 import { UserRepository } from "./users/user.repository.js";
 import { UserService } from "./users/user.service.js";
+import { SignInService } from "./users/sign-in.service.js";
+import { SignInThrottle } from "./users/sign-in-throttle.js";
+import { createRedis, type RedisClient } from "./infra/redis.js";
 import { VmRepository } from "./vms/vm.repository.js";
 import { VmService } from "./vms/vm.service.js";
 
@@ -45,6 +48,7 @@ export interface Repositories {
 export interface Services {
   vms: VmService;
   users: UserService;
+  signIn: SignInService;
   commands: CommandService;
   jobs: JobService;
   logs: LogLineService;
@@ -68,6 +72,8 @@ export interface Container {
   repositories: Repositories;
   services: Services;
   cache: CacheParts;
+  /** Set with REDIS_URL: what instances share. The server closes it on stop. */
+  redis: RedisClient | undefined;
 }
 
 export function createContainer(config: Config, logger: Logger, stores: Stores): Container {
@@ -110,9 +116,11 @@ export function createContainer(config: Config, logger: Logger, stores: Stores):
     gate: reads,
     cacheTtlDays: config.cacheTtlDays,
   });
+  const redis = config.redisUrl ? createRedis(config.redisUrl, logger) : undefined;
   const services: Services = {
     vms: new VmService(repositories.vms),
-    users: new UserService(repositories.users, repositories.commands, tokens, logger),
+    users: new UserService(repositories.users, repositories.commands, logger),
+    signIn: new SignInService(repositories.users, tokens, new SignInThrottle(redis, config.redisKeyPrefix, logger)),
     commands: new CommandService(repositories.commands, repositories.jobs, repositories.vms, writer),
     jobs: new JobService(jobReads, repositories.jobs, repositories.vms, writer),
     logs: new LogLineService(repositories.logLines, repositories.jobs, writer, jobReads),
@@ -126,5 +134,6 @@ export function createContainer(config: Config, logger: Logger, stores: Stores):
     repositories,
     services,
     cache,
+    redis,
   };
 }
