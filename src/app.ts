@@ -8,16 +8,23 @@ import {
   ApolloServerPluginUsageReportingDisabled,
 } from "@apollo/server/plugin/disabled";
 import { expressMiddleware } from "@as-integrations/express5";
+import cors from "cors";
 import express, { type Express } from "express";
+import helmet from "helmet";
 import type { Server } from "node:http";
 import type { Container } from "./container.js";
 import { createContextFactory, type GraphQLContext } from "./graphql/context.js";
-import { createFormatError } from "./graphql/errors.js";
+import { documentParseOptions, documentValidationRules } from "./graphql/document-limits.js";
+import { createFormatError, sendGraphQLError } from "./graphql/errors.js";
+import { requestGuardPlugin } from "./graphql/request-guard.js";
+import { trustedDocumentsMiddleware } from "./graphql/trusted-documents.middleware.js";
 import { buildGraphQLSchema } from "./graphql/schema.js";
 import { createHealthRouter } from "./health/health.routes.js";
 import { createMetricsRouter, httpMetricsMiddleware } from "./metrics/metrics.routes.js";
 import { requestLog } from "./infra/request-log.js";
-import { createRestErrorHandler, notFoundHandler } from "./rest/errors.js";
+import { createRestErrorHandler, notFoundHandler, sendError } from "./rest/errors.js";
+import { responseDeadline } from "./infra/response-deadline.js";
+import { ErrorCode } from "./shared/errors.js";
 import { REST_PREFIX } from "./rest/openapi.js";
 import { createRestRouter } from "./rest/router.js";
 import { attachGraphQLWebSocket, type GraphQLWebSocket } from "./live-tail/websocket.js";
@@ -36,14 +43,28 @@ export interface App {
 export async function createApp(container: Container, httpServer: Server): Promise<App> {
   const { config, logger } = container;
   const schema = await buildGraphQLSchema();
+  const limits = config.documentLimits;
   const apollo = new ApolloServer<GraphQLContext>({
     schema,
+    // Checked before execution and before any store call (src/graphql/document-limits.ts).
+    parseOptions: documentParseOptions(limits),
+    validationRules: documentValidationRules(limits),
+    // One operation per HTTP request: a JSON array would multiply every
+    // per-request limit (and the sign-in attempts) by its length. Apollo's
+    // default too; stated so it is not turned on by accident.
+    allowBatchedHttpRequests: false,
+    // Production: no "Did you mean …" (it spells out the schema that introspection hides).
+    hideSchemaDetailsFromClientErrors: config.isProduction,
+    // With trusted documents the manifest is the only registry (the middleware
+    // below); otherwise Apollo's automatic persisted queries stay on.
+    ...(config.trustedDocuments ? { persistedQueries: false as const } : {}),
     introspection: !config.isProduction,
-    formatError: createFormatError(logger),
+    formatError: createFormatError(logger, { hideSuggestions: config.isProduction }),
     includeStacktraceInErrorResponses: false,
     // src/main.ts owns shutdown (drain HTTP, flush the cache writer, stop the stores).
     stopOnTerminationSignals: false,
     plugins: [
+      requestGuardPlugin(container, schema, limits),
       ApolloServerPluginDrainHttpServer({ httpServer }),
       ApolloServerPluginLandingPageDisabled(),
       // Apollo installs these unless told not to. Cache control hooks every
@@ -59,11 +80,31 @@ export async function createApp(container: Container, httpServer: Server): Promi
 
   const app = express();
   app.disable("x-powered-by");
-  app.set("trust proxy", false);
+  // req.ip, which sign-in throttling counts by: the socket's address unless TRUST_PROXY names the proxies in front.
+  app.set("trust proxy", config.trustProxy);
   app.use(requestLog(logger, GRAPHQL_PATH));
+  // API answers are JSON: they load nothing and are framed by nobody. The
+  // playground's page sets its own policy (src/graphql/playground.ts).
+  app.use(
+    helmet({
+      contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
+    }),
+  );
+  // Off unless CORS_ORIGINS lists the browser origins (a frontend on another host) that may call the API.
+  if (config.corsOrigins) {
+    app.use(
+      cors({
+        origin: config.corsOrigins,
+        methods: ["GET", "POST", "PATCH", "DELETE"],
+        allowedHeaders: ["content-type", "authorization", "x-request-id", "apollo-require-preflight"],
+        exposedHeaders: ["x-request-id", "retry-after"],
+        maxAge: 600,
+      }),
+    );
+  }
   app.use(httpMetricsMiddleware(container.metrics));
   app.use(createHealthRouter(container.stores, container.doorbell));
-  app.use(createMetricsRouter(container.metrics));
+  app.use(createMetricsRouter(container.metrics, { token: config.metricsToken }));
   if (!config.isProduction) {
     // ruru (the playground, ~200 MB with GraphiQL's editor) is a development
     // dependency, like the playground itself: a production install lacks it.
@@ -73,12 +114,19 @@ export async function createApp(container: Container, httpServer: Server): Promi
     });
     if (playground) app.use(playground.createPlaygroundRouter(GRAPHQL_PATH));
   }
+  const timeoutMessage = `the request took longer than ${config.requestTimeoutMs} ms; it may still complete`;
   app.use(
     GRAPHQL_PATH,
+    responseDeadline(config.requestTimeoutMs, (res) => sendGraphQLError(res, 503, ErrorCode.TIMEOUT, timeoutMessage)),
     express.json({ limit: GRAPHQL_BODY_LIMIT }),
+    ...(config.trustedDocuments ? [trustedDocumentsMiddleware(config.trustedDocuments)] : []),
     expressMiddleware(apollo, { context: createContextFactory(container) }),
   );
-  app.use(REST_PREFIX, createRestRouter(container));
+  app.use(
+    REST_PREFIX,
+    responseDeadline(config.requestTimeoutMs, (res) => sendError(res, ErrorCode.TIMEOUT, timeoutMessage)),
+    createRestRouter(container),
+  );
   app.use(notFoundHandler);
   app.use(createRestErrorHandler(logger));
   return { express: app, apollo, webSocket: attachGraphQLWebSocket(httpServer, GRAPHQL_PATH, schema, container) };

@@ -22,6 +22,9 @@ import { LogLineRepository } from "./logs/log-line.repository.js";
 import { LogLineService } from "./logs/log-line.service.js";
 import { UserRepository } from "./users/user.repository.js";
 import { UserService } from "./users/user.service.js";
+import { SignInService } from "./users/sign-in.service.js";
+import { SignInThrottle } from "./users/sign-in-throttle.js";
+import { createRedis, type RedisClient } from "./infra/redis.js";
 import { VmRepository } from "./vms/vm.repository.js";
 import { VmService } from "./vms/vm.service.js";
 import { InProcessDoorbell, RedisDoorbell, type Doorbell } from "./live-tail/doorbell.js";
@@ -48,6 +51,7 @@ export interface Repositories {
 export interface Services {
   vms: VmService;
   users: UserService;
+  signIn: SignInService;
   commands: CommandService;
   jobs: JobService;
   logs: LogLineService;
@@ -74,6 +78,8 @@ export interface Container {
   cache: CacheParts;
   /** The live tail's doorbell: Redis pub/sub with REDIS_URL, else in process. startServer closes it. */
   doorbell: Doorbell;
+  /** Set with REDIS_URL: what instances share. The server closes it on stop. */
+  redis: RedisClient | undefined;
 }
 
 export function createContainer(config: Config, logger: Logger, stores: Stores): Container {
@@ -116,11 +122,13 @@ export function createContainer(config: Config, logger: Logger, stores: Stores):
     gate: reads,
     cacheTtlDays: config.cacheTtlDays,
   });
-  const doorbell: Doorbell = config.redisUrl ? new RedisDoorbell(config.redisUrl, config.redisKeyPrefix, logger) : new InProcessDoorbell();
+  const redis = config.redisUrl ? createRedis(config.redisUrl, logger) : undefined;
+  const doorbell: Doorbell = redis ? new RedisDoorbell(redis, config.redisKeyPrefix, logger) : new InProcessDoorbell();
   const live = doorbellEvents(doorbell);
   const services: Services = {
     vms: new VmService(repositories.vms),
-    users: new UserService(repositories.users, repositories.commands, tokens, logger),
+    users: new UserService(repositories.users, repositories.commands, logger),
+    signIn: new SignInService(repositories.users, tokens, new SignInThrottle(redis, config.redisKeyPrefix, logger)),
     commands: new CommandService(repositories.commands, repositories.jobs, repositories.vms, writer, live),
     jobs: new JobService(jobReads, repositories.jobs, repositories.vms, writer, live),
     logs: new LogLineService(repositories.logLines, repositories.jobs, writer, jobReads, live),
@@ -136,5 +144,6 @@ export function createContainer(config: Config, logger: Logger, stores: Stores):
     services,
     cache,
     doorbell,
+    redis,
   };
 }

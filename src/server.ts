@@ -4,6 +4,7 @@ import { createApp } from "./app.js";
 import type { Config } from "./config/env.js";
 import { createContainer, type Container, type Stores } from "./container.js";
 import type { Logger } from "./infra/logger.js";
+import { redisReady } from "./infra/redis.js";
 
 export interface RunningServer {
   url: string;
@@ -24,8 +25,16 @@ export async function startServer(
   options: StartOptions = {},
 ): Promise<RunningServer> {
   const container = createContainer(config, logger, stores);
+  if (container.redis) await redisReady(container.redis);
   await options.beforeListen?.(container);
-  const httpServer = createServer();
+  const httpServer = createServer({
+    // Slow clients (slowloris): the whole header within headersTimeout, the
+    // whole request within requestTimeout, else 408 and the socket closed;
+    // checked often enough for those limits to hold.
+    headersTimeout: config.httpHeadersTimeoutMs,
+    requestTimeout: config.httpRequestTimeoutMs,
+    connectionsCheckingInterval: Math.min(30_000, Math.ceil(config.httpHeadersTimeoutMs / 4)),
+  });
   const app = await createApp(container, httpServer);
   httpServer.on("request", app.express);
   await new Promise<void>((resolve, reject) => {
@@ -48,6 +57,8 @@ export async function startServer(
       await container.cache.writer.close();
       await container.doorbell.close();
       container.metrics.close();
+      if (container.redis?.status === "ready") await container.redis.quit().catch(() => undefined);
+      container.redis?.disconnect();
     },
   };
 }

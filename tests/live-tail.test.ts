@@ -267,6 +267,19 @@ describe("bad input and refusals", () => {
     expect(errors[0].extensions.code).toBe("BAD_USER_INPUT");
   });
 
+  it("a hostile document over the socket is refused by the same limits as over HTTP, before any store call", async () => {
+    const calls = new StoreCallCounter({ dynamo: a.stores.dynamo.raw });
+    const aliases = `jobLogTail(jobId: "6c0e7a52-0000-4000-8000-000000000000") { ${Array.from({ length: 20 }, (_, i) => `s${i}: status`).join(" ")} }`;
+    const tooMany = await new Promise<any[]>((resolve) => {
+      const errors: any[] = [];
+      client(a).subscribe({ query: `subscription { ${aliases} }` }, { next: () => {}, error: (e) => resolve(Array.isArray(e) ? e : [e]), complete: () => resolve(errors) });
+    });
+    expect(tooMany[0].extensions?.code).toBe("GRAPHQL_VALIDATION_FAILED");
+    expect(tooMany[0].message).toMatch(/alias/i);
+    expect(calls.count("dynamodb")).toBe(0);
+    calls.detach();
+  });
+
   it("no token or a forged one: the socket is closed with 4401", async () => {
     for (const token of [null, "forged.token.value"]) {
       let code = 0;

@@ -39,6 +39,8 @@ describe.skipIf(!hasChromium)("the playground in Chromium", { timeout: 60_000 },
   const requested: string[] = [];
   /** Answers of this server with a status >= 400 (a missing asset, say). */
   const failed: string[] = [];
+  /** What the page's Content-Security-Policy blocked (it must block nothing the playground needs). */
+  const blocked: string[] = [];
 
   beforeAll(async () => {
     t = await startTestServer();
@@ -71,6 +73,9 @@ describe.skipIf(!hasChromium)("the playground in Chromium", { timeout: 60_000 },
 
   async function openPlayground(): Promise<Page> {
     const page = await context.newPage();
+    page.on("console", (message) => {
+      if (/Content Security Policy/i.test(message.text())) blocked.push(message.text());
+    });
     await page.goto(`${t.url}/graphql`);
     // The editors are Monaco; the query editor exists once ruru's bundle has rendered.
     try {
@@ -113,6 +118,7 @@ describe.skipIf(!hasChromium)("the playground in Chromium", { timeout: 60_000 },
     expect(external).toEqual([]);
     expect(requested.some((url) => url.includes("/graphql/assets/ruru.js"))).toBe(true);
     expect(failed).toEqual([]);
+    expect(blocked).toEqual([]);
     await page.close();
   });
 

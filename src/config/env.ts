@@ -2,9 +2,11 @@
 // together, so a misconfigured deployment fails once, with the whole list.
 import { z } from "zod";
 import { parsePurgeSchedule, type PurgeSchedule } from "./purge-schedule.js";
+import { loadTrustedDocuments, type TrustedDocuments } from "../graphql/trusted-documents.js";
 
 const emptyAsUnset = (value: unknown) => (value === "" ? undefined : value);
 const optionalString = z.preprocess(emptyAsUnset, z.string().optional());
+const limit = (fallback: number) => z.preprocess(emptyAsUnset, z.coerce.number().int().min(1, "must be a whole number >= 1").default(fallback));
 
 const envSchema = z
   .object({
@@ -54,8 +56,72 @@ const envSchema = z
       emptyAsUnset,
       z.coerce.number().int().min(100, "must be a number of milliseconds >= 100").default(30_000),
     ),
+    // GraphQL document limits (src/graphql/document-limits.ts); the defaults let
+    // every operation of tests/operations/ and the playground through.
+    GRAPHQL_MAX_DEPTH: limit(15),
+    GRAPHQL_MAX_ALIASES: limit(15),
+    GRAPHQL_MAX_DIRECTIVES: limit(50),
+    GRAPHQL_MAX_TOKENS: limit(2_000),
+    GRAPHQL_MAX_COST: limit(50_000),
     REDIS_URL: z.preprocess(emptyAsUnset, z.url({ protocol: /^rediss?$/, error: "must be a redis:// or rediss:// URL" }).optional()),
-    REDIS_KEY_PREFIX: z.preprocess(emptyAsUnset, z.string().regex(/^[A-Za-z0-9:._-]{1,64}$/, "1–64 of A-Z a-z 0-9 : . _ -").default("vmo:")),
+    REDIS_KEY_PREFIX: z.preprocess(
+      emptyAsUnset,
+      z
+        .string()
+        .regex(/^[A-Za-z0-9_.:-]{0,100}$/, "may hold only letters, digits, '_', '-', '.' and ':'")
+        .default("vmo:"),
+    ),
+    // Express's "trust proxy": which X-Forwarded-For hops to believe for the client IP.
+    TRUST_PROXY: z.preprocess(
+      emptyAsUnset,
+      z
+        .string()
+        .default("false")
+        .transform((value): boolean | number | string => {
+          if (value === "true" || value === "false") return value === "true";
+          return /^\d+$/.test(value) ? Number(value) : value;
+        }),
+    ),
+    TRUSTED_DOCUMENTS: z.preprocess(
+      emptyAsUnset,
+      z
+        .string()
+        .transform((path, ctx) => {
+          try {
+            return loadTrustedDocuments(path);
+          } catch (error) {
+            ctx.addIssue({ code: "custom", message: (error as Error).message });
+            return z.NEVER;
+          }
+        })
+        .optional(),
+    ),
+    // Time limits (README, "Hardening"). Node requires headers ≤ request.
+    REQUEST_TIMEOUT_MS: limit(30_000),
+    HTTP_HEADERS_TIMEOUT_MS: limit(10_000),
+    HTTP_REQUEST_TIMEOUT_MS: limit(60_000),
+    CORS_ORIGINS: z.preprocess(
+      emptyAsUnset,
+      z
+        .string()
+        .transform((value, ctx) => {
+          const origins = value.split(",").map((origin) => origin.trim()).filter(Boolean);
+          for (const origin of origins) {
+            let parsed: URL | undefined;
+            try {
+              parsed = new URL(origin);
+            } catch {
+              parsed = undefined;
+            }
+            if (!parsed || !/^https?:$/.test(parsed.protocol) || parsed.origin !== origin) {
+              ctx.addIssue({ code: "custom", message: `"${origin}" is not an origin (scheme://host[:port], no path or trailing slash)` });
+            }
+          }
+          return origins;
+        })
+        .optional(),
+    ),
+    METRICS_TOKEN: z.preprocess(emptyAsUnset, z.string().min(16, "must be at least 16 characters").optional()),
     DATA_DIR: z.preprocess(emptyAsUnset, z.string().default(".data")),
     LOG_LEVEL: z.preprocess(
       emptyAsUnset,
@@ -81,6 +147,9 @@ const envSchema = z
         path: ["DYNAMODB_ENDPOINT"],
         message: "or AWS_REGION is required when NODE_ENV=production (refusing to start an embedded DynamoDB Local: production needs real stores)",
       });
+    }
+    if (env.HTTP_HEADERS_TIMEOUT_MS > env.HTTP_REQUEST_TIMEOUT_MS) {
+      ctx.addIssue({ code: "custom", path: ["HTTP_HEADERS_TIMEOUT_MS"], message: "must not exceed HTTP_REQUEST_TIMEOUT_MS" });
     }
     if (Boolean(env.ADMIN_EMAIL) !== Boolean(env.ADMIN_PASSWORD)) {
       ctx.addIssue({ code: "custom", path: ["ADMIN_PASSWORD"], message: "ADMIN_EMAIL and ADMIN_PASSWORD go together" });
@@ -122,15 +191,36 @@ export interface Config {
    * takes the claim over.
    */
   logClaimLeaseMs: number;
-  /**
-   * What instances share: the live tail's doorbell. Unset: an in-process
-   * emitter (one instance only).
-   */
+  /** Unset: what instances share (sign-in throttling, the live tail's doorbell) stays in this process: one instance only. */
   redisUrl: string | undefined;
-  /** Prefix of every Redis key and channel, so deployments (and test files) can share a Redis. */
+  /** Every Redis key this app writes starts with it. */
   redisKeyPrefix: string;
+  /** Express's "trust proxy" (false, true, a hop count, or addresses/subnets): whose X-Forwarded-For names the client. */
+  trustProxy: boolean | number | string;
+  /** Set: only these documents run (src/graphql/trusted-documents.ts). */
+  trustedDocuments: TrustedDocuments | undefined;
+  /** Browser origins allowed to call the API (CORS); unset: none (no CORS headers). */
+  corsOrigins: string[] | undefined;
+  /** Set: GET /metrics needs `Authorization: Bearer <token>`. */
+  metricsToken: string | undefined;
+  /** GraphQL and REST: past it the client gets TIMEOUT (src/infra/response-deadline.ts). */
+  requestTimeoutMs: number;
+  /** Node's server.headersTimeout / requestTimeout: how long a client may take to send its request. */
+  httpHeadersTimeoutMs: number;
+  httpRequestTimeoutMs: number;
+  /** Checked before a GraphQL document runs, on every transport. */
+  documentLimits: DocumentLimits;
   dataDir: string;
   logLevel: ParsedEnv["LOG_LEVEL"];
+}
+
+export interface DocumentLimits {
+  maxDepth: number;
+  maxAliases: number;
+  maxDirectives: number;
+  maxTokens: number;
+  /** Each list field weighs its selection by its `first` (src/graphql/document-limits.ts). */
+  maxCost: number;
 }
 
 export class ConfigError extends Error {
@@ -165,6 +255,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logClaimLeaseMs: e.LOG_CLAIM_LEASE_MS,
     redisUrl: e.REDIS_URL,
     redisKeyPrefix: e.REDIS_KEY_PREFIX,
+    trustProxy: e.TRUST_PROXY,
+    trustedDocuments: e.TRUSTED_DOCUMENTS,
+    corsOrigins: e.CORS_ORIGINS,
+    metricsToken: e.METRICS_TOKEN,
+    requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
+    httpHeadersTimeoutMs: e.HTTP_HEADERS_TIMEOUT_MS,
+    httpRequestTimeoutMs: e.HTTP_REQUEST_TIMEOUT_MS,
+    documentLimits: {
+      maxDepth: e.GRAPHQL_MAX_DEPTH,
+      maxAliases: e.GRAPHQL_MAX_ALIASES,
+      maxDirectives: e.GRAPHQL_MAX_DIRECTIVES,
+      maxTokens: e.GRAPHQL_MAX_TOKENS,
+      maxCost: e.GRAPHQL_MAX_COST,
+    },
     dataDir: e.DATA_DIR,
     logLevel: e.LOG_LEVEL,
   };

@@ -1,13 +1,20 @@
 // The one mapping from service errors to GraphQL errors.
 import { unwrapResolverError } from "@apollo/server/errors";
+import type { Response } from "express";
 import { GraphQLError, type GraphQLFormattedError } from "graphql";
-import { AppError, ErrorCode } from "../shared/errors.js";
+import { AppError, ErrorCode, RateLimitedError } from "../shared/errors.js";
 import type { Logger } from "../infra/logger.js";
 
 const HTTP_STATUS: Partial<Record<ErrorCode, number>> = {
   UNAUTHENTICATED: 401,
   SERVICE_UNAVAILABLE: 503,
+  TIMEOUT: 503,
 };
+
+/** A GraphQL error answer written before Apollo sees the request (trusted documents, the response deadline). */
+export function sendGraphQLError(res: Response, status: number, code: string, message: string): void {
+  res.status(status).json({ errors: [{ message, extensions: { code } }] });
+}
 
 /** For errors thrown outside resolvers (the context factory). */
 export function toGraphQLError(error: unknown, logger: Logger): GraphQLError {
@@ -23,7 +30,19 @@ export function toGraphQLError(error: unknown, logger: Logger): GraphQLError {
   });
 }
 
-export function createFormatError(logger: Logger) {
+/** graphql-js's suggestions ("Did you mean …?"), in validation and variable coercion messages alike. */
+const SUGGESTION = /\s*Did you mean [^?]*\?/g;
+
+export function createFormatError(logger: Logger, options: { hideSuggestions?: boolean } = {}) {
+  const format = createFormatter(logger);
+  if (!options.hideSuggestions) return format;
+  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const result = format(formatted, error);
+    return { ...result, message: result.message.replace(SUGGESTION, "") };
+  };
+}
+
+function createFormatter(logger: Logger) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const original = unwrapResolverError(error);
     if (original instanceof AppError) {
@@ -34,6 +53,7 @@ export function createFormatError(logger: Logger) {
         extensions: {
           code: original.code,
           ...(original.problems.length ? { problems: original.problems } : {}),
+          ...(original instanceof RateLimitedError ? { retryAfterSeconds: original.retryAfterSeconds } : {}),
         },
       };
     }

@@ -5,8 +5,8 @@
 // Topics: `log:<jobId>` (the job's log watermark moved, or its status did),
 // `job:<jobId>` and `vm:<vmId>` (a job started or changed status).
 import { EventEmitter } from "node:events";
-import { Redis } from "ioredis";
 import type { Logger } from "../infra/logger.js";
+import type { RedisClient } from "../infra/redis.js";
 
 export interface Doorbell {
   /** Tells every instance (this one included) that `topic` changed. Never throws. */
@@ -54,7 +54,7 @@ export class InProcessDoorbell implements Doorbell {
 }
 
 /**
- * Redis pub/sub: one publishing and one subscribed connection per instance,
+ * Redis pub/sub: the shared client publishes, a subscribed duplicate listens,
  * one channel per topic that this instance follows. While Redis is down a
  * ring reaches this instance's own listeners directly, and ioredis keeps
  * reconnecting (and resubscribes); other instances' rings are missed, which
@@ -62,26 +62,24 @@ export class InProcessDoorbell implements Doorbell {
  */
 export class RedisDoorbell implements Doorbell {
   private readonly local = new EventEmitter().setMaxListeners(0);
-  private readonly publisher: Redis;
-  private readonly subscriber: Redis;
+  private readonly publisher: RedisClient;
+  private readonly subscriber: RedisClient;
   private readonly recovered = new Set<() => void>();
   private wasDown = false;
 
+  /** `redis` is the process's shared client (src/infra/redis.ts): it publishes; a duplicate subscribes. */
   constructor(
-    url: string,
+    redis: RedisClient,
     private readonly prefix: string,
     private readonly logger: Logger,
   ) {
-    // No offline queue: a ring while Redis is down fails at once instead of piling up.
-    const options = { enableOfflineQueue: false, maxRetriesPerRequest: 1, retryStrategy: (times: number) => Math.min(times * 200, 2_000) };
-    this.publisher = new Redis(url, options);
-    this.subscriber = new Redis(url, { ...options, enableOfflineQueue: true });
-    for (const connection of [this.publisher, this.subscriber]) {
-      connection.on("error", (error: Error) => {
-        if (!this.wasDown) logger.warn({ err: error }, "live tail: Redis unreachable; followers read the stores every second until it is back");
-        this.wasDown = true;
-      });
-    }
+    this.publisher = redis;
+    // A subscribed connection may queue its SUBSCRIBEs until it is (re)connected; ioredis resubscribes after a reconnect.
+    this.subscriber = redis.duplicate({ enableOfflineQueue: true, connectionName: "vmo-api-doorbell" });
+    this.subscriber.on("error", (error: Error) => {
+      if (!this.wasDown) logger.warn({ err: error }, "live tail: Redis unreachable; followers read the stores every second until it is back");
+      this.wasDown = true;
+    });
     this.subscriber.on("ready", () => {
       if (!this.wasDown) return;
       this.wasDown = false;
@@ -131,7 +129,7 @@ export class RedisDoorbell implements Doorbell {
   async close(): Promise<void> {
     this.local.removeAllListeners();
     this.recovered.clear();
-    this.publisher.disconnect();
+    // The shared client is the server's to close.
     this.subscriber.disconnect();
   }
 }

@@ -2,12 +2,13 @@
 // protocol) on the HTTP server's own port and path. The token comes in the
 // connection_init payload; the socket closes when it stops being valid.
 import type { Server } from "node:http";
-import { GraphQLError, type GraphQLSchema } from "graphql";
+import { GraphQLError, parse, specifiedRules, validate, type DocumentNode, type GraphQLSchema } from "graphql";
 import { useServer } from "graphql-ws/use/ws";
 import { WebSocketServer } from "ws";
 import { resolveActor } from "../auth/actor.js";
 import type { Actor } from "../auth/permissions.js";
 import type { Container } from "../container.js";
+import { documentCostError, documentParseOptions, documentValidationRules } from "../graphql/document-limits.js";
 import { createFormatError } from "../graphql/errors.js";
 import { createLoaders, createServiceLoaders } from "../graphql/loaders.js";
 import type { GraphQLContext } from "../graphql/context.js";
@@ -30,14 +31,20 @@ type SocketExtra = {
   recheck: NodeJS.Timeout;
 };
 
+/** Apollo's code for a parse or validation failure, which graphql-js's own errors lack. */
+function withCode(error: GraphQLError, code: string): GraphQLError {
+  if (error.extensions.code) return error;
+  return new GraphQLError(error.message, { nodes: error.nodes, source: error.source, positions: error.positions, extensions: { ...error.extensions, code } });
+}
+
 export interface GraphQLWebSocket {
   /** Closes every socket with 1001 (clients reconnect elsewhere) and stops accepting new ones. */
   close(): Promise<void>;
 }
 
 export function attachGraphQLWebSocket(httpServer: Server, path: string, schema: GraphQLSchema, container: Container, limits = WS_LIMITS): GraphQLWebSocket {
-  const { logger, tokens, repositories, services } = container;
-  const formatError = createFormatError(logger);
+  const { config, logger, tokens, repositories, services } = container;
+  const formatError = createFormatError(logger, { hideSuggestions: config.isProduction });
   const wss = new WebSocketServer({ server: httpServer, path });
   const who = (authorization: unknown) => resolveActor(typeof authorization === "string" ? authorization : undefined, tokens, createLoaders(repositories).userById, logger);
 
@@ -66,7 +73,8 @@ export function attachGraphQLWebSocket(httpServer: Server, path: string, schema:
         return true;
       },
       onClose: (ctx) => clearInterval(ctx.extra.recheck),
-      onSubscribe: (ctx) => {
+      // The same document limits as HTTP (src/graphql/document-limits.ts), before anything runs.
+      onSubscribe: (ctx, _id, payload) => {
         // graphql-ws has already entered this subscription's id.
         if (Object.keys(ctx.subscriptions).length > limits.subscriptionsPerSocket) {
           return [
@@ -75,11 +83,23 @@ export function attachGraphQLWebSocket(httpServer: Server, path: string, schema:
             }),
           ];
         }
+        let document: DocumentNode;
+        try {
+          document = parse(payload.query, documentParseOptions(config.documentLimits));
+        } catch (error) {
+          return [withCode(error instanceof GraphQLError ? error : new GraphQLError(String(error)), "GRAPHQL_PARSE_FAILED")];
+        }
+        const invalid = validate(schema, document, [...specifiedRules, ...documentValidationRules(config.documentLimits)]);
+        if (invalid.length > 0) return invalid.map((error) => withCode(error, "GRAPHQL_VALIDATION_FAILED"));
+        const tooCostly = documentCostError(config.documentLimits, schema, document, payload.variables ?? undefined, payload.operationName);
+        if (tooCostly) return [tooCostly];
+        // contextValue and the rest come from the options above.
+        return { schema, document, operationName: payload.operationName, variableValues: payload.variables };
       },
       context: (ctx): GraphQLContext => {
         const actor = ctx.extra.actor ?? null;
         const loaders = createLoaders(repositories);
-        return { actor, services, loaders: { ...loaders, ...createServiceLoaders(services, actor) } };
+        return { actor, services, loaders: { ...loaders, ...createServiceLoaders(services, actor) }, clientIp: ctx.extra.request.socket.remoteAddress };
       },
       onNext: (_ctx, _id, _payload, _args, result) =>
         result.errors ? { ...result, errors: result.errors.map((error) => formatError(error.toJSON(), error)) } : undefined,

@@ -1,7 +1,12 @@
 // GET /metrics in Prometheus' text format, and the middleware that times every
-// HTTP request. Like /healthz it is unauthenticated: expose it to the scraper's
-// network only (it holds counts and latencies, no data).
+// HTTP request. With METRICS_TOKEN set the scrape needs `Authorization: Bearer
+// <token>` (Prometheus' `authorization` / `bearer_token_file`); unset, it is
+// open like /healthz: expose it to the scraper's network only.
+import { createHash, timingSafeEqual } from "node:crypto";
 import { Router, type Request, type RequestHandler } from "express";
+import { bearerToken } from "../auth/token.js";
+import { sendError } from "../rest/errors.js";
+import { ErrorCode } from "../shared/errors.js";
 import type { Metrics } from "./metrics.js";
 
 export const METRICS_PATH = "/metrics";
@@ -33,8 +38,22 @@ export function httpMetricsMiddleware(metrics: Metrics): RequestHandler {
   };
 }
 
-export function createMetricsRouter(metrics: Metrics): Router {
+const digest = (value: string) => createHash("sha256").update(value).digest();
+
+/** Compares digests, so neither the token's length nor its prefix leaks through timing. */
+function requireBearer(token: string): RequestHandler {
+  const expected = digest(token);
+  return (req, res, next) => {
+    const given = bearerToken(req.headers.authorization);
+    if (given && timingSafeEqual(digest(given), expected)) return next();
+    res.set("WWW-Authenticate", 'Bearer realm="metrics"');
+    sendError(res, ErrorCode.UNAUTHENTICATED, "GET /metrics needs Authorization: Bearer <METRICS_TOKEN>");
+  };
+}
+
+export function createMetricsRouter(metrics: Metrics, options: { token?: string } = {}): Router {
   const router = Router();
+  if (options.token) router.get(METRICS_PATH, requireBearer(options.token));
   router.get(METRICS_PATH, async (_req, res, next) => {
     try {
       const body = await metrics.registry.metrics();

@@ -2,7 +2,7 @@
 // { "error": { "code": "NOT_FOUND", "message": "..." } } with the contract's statuses.
 import type { ErrorRequestHandler, RequestHandler, Response } from "express";
 import { z } from "zod";
-import { AppError, ErrorCode, type FieldProblem } from "../shared/errors.js";
+import { AppError, ErrorCode, RateLimitedError, type FieldProblem } from "../shared/errors.js";
 import type { Logger } from "../infra/logger.js";
 
 export const HTTP_STATUS: Record<ErrorCode, number> = {
@@ -12,6 +12,8 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   NOT_FOUND: 404,
   CONFLICT: 409,
   PAYLOAD_TOO_LARGE: 413,
+  RATE_LIMITED: 429,
+  TIMEOUT: 503,
   SERVICE_UNAVAILABLE: 503,
   INTERNAL_SERVER_ERROR: 500,
 };
@@ -73,9 +75,15 @@ function bodyParserError(error: { type?: string }): AppError | undefined {
 
 export function createRestErrorHandler(logger: Logger): ErrorRequestHandler {
   return (error, _req, res, _next) => {
+    // A handler answering after its deadline (src/infra/response-deadline.ts): the client already has TIMEOUT.
+    if (res.headersSent) {
+      logger.debug({ err: error }, "late response dropped");
+      return;
+    }
     const known = error instanceof AppError ? error : bodyParserError(error);
     if (known) {
       const status = known instanceof RestStatusError ? known.status : undefined;
+      if (known instanceof RateLimitedError) res.set("Retry-After", String(known.retryAfterSeconds));
       return sendError(res, known.code, known.message, known.problems, status);
     }
     logger.error({ err: error }, "request failed");

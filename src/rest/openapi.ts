@@ -29,6 +29,12 @@ function errorResponses(route: RestRoute): Record<number, ResponseConfig> {
   if (extra.has(403)) statuses[403] = errorResponse("FORBIDDEN: the caller's role may not do this.");
   if (extra.has(404)) statuses[404] = errorResponse("NOT_FOUND.");
   if (extra.has(409)) statuses[409] = errorResponse("CONFLICT.");
+  if (extra.has(429)) {
+    statuses[429] = {
+      ...errorResponse("RATE_LIMITED: too many attempts; `Retry-After` says how many seconds to wait."),
+      headers: { "Retry-After": { description: "Seconds before trying again.", schema: { type: "integer" } } },
+    };
+  }
   if (hasBody) {
     statuses[413] = errorResponse("PAYLOAD_TOO_LARGE: the body is over the route's limit.");
     statuses[415] = errorResponse("BAD_USER_INPUT: the body is not `Content-Type: application/json`.");

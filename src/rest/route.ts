@@ -29,7 +29,7 @@ export type RouteAuth = Operation | Access;
 /** The access level a route's `auth` declares. */
 export const routeAccess = (auth: RouteAuth): Access => (typeof auth === "string" ? auth : auth.access);
 /** Error statuses a route documents beyond those every route of its kind can answer. */
-export type ExtraErrorStatus = 403 | 404 | 409 | 503;
+export type ExtraErrorStatus = 403 | 404 | 409 | 429 | 503;
 
 type ParamsSchema = z.ZodObject;
 type Out<S> = S extends z.ZodType ? z.output<S> : undefined;
@@ -37,6 +37,8 @@ type Reply<R> = R extends z.ZodType ? z.input<R> : void;
 
 export interface RouteContext<P, Q, B> {
   actor: Actor | null;
+  /** The client's address as Express sees it (TRUST_PROXY). */
+  clientIp: string | undefined;
   services: Services;
   headers: IncomingHttpHeaders;
   params: Out<P>;
@@ -133,7 +135,7 @@ export function mountRoute(router: Router, route: RestRoute, actorMiddleware: Re
   }
   chain.push(async (req, res) => {
     const input = parseRequest(route, req);
-    const reply = await route.handler({ actor: res.locals.actor, services, headers: req.headers, ...input });
+    const reply = await route.handler({ actor: res.locals.actor, clientIp: req.ip, services, headers: req.headers, ...input });
     if (route.success.eventStream && isEventStream(reply)) await sendEventStream(req, res, reply);
     else if (route.success.status === 204) res.status(204).end();
     else res.status(route.success.status).json(reply);

@@ -7,6 +7,10 @@ export const ErrorCode = {
   NOT_FOUND: "NOT_FOUND",
   CONFLICT: "CONFLICT",
   PAYLOAD_TOO_LARGE: "PAYLOAD_TOO_LARGE",
+  /** Too many attempts (sign-in throttling); the error carries retryAfterSeconds. */
+  RATE_LIMITED: "RATE_LIMITED",
+  /** The request took longer than REQUEST_TIMEOUT_MS; it may still complete in the background. */
+  TIMEOUT: "TIMEOUT",
   /** A store the operation needs is down (e.g. sign-in while PostgreSQL is). */
   SERVICE_UNAVAILABLE: "SERVICE_UNAVAILABLE",
   INTERNAL_SERVER_ERROR: "INTERNAL_SERVER_ERROR",
@@ -28,6 +32,16 @@ export class AppError extends Error {
   ) {
     super(message, options);
     this.name = "AppError";
+  }
+}
+
+/** RATE_LIMITED: GraphQL says `extensions.retryAfterSeconds`, REST 429 with `Retry-After`. */
+export class RateLimitedError extends AppError {
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(ErrorCode.RATE_LIMITED, message);
   }
 }
 

@@ -39,13 +39,18 @@ export class UserResolver {
   }
 
   @Allowed(OPERATIONS.login)
-  @Mutation(() => AuthPayloadType, { description: describeOperation(OPERATIONS.login) })
+  @Mutation(() => AuthPayloadType, {
+    description: describeOperation(
+      OPERATIONS.login,
+      "RATE_LIMITED (extensions.retryAfterSeconds) after 10 failures in a row for an email from one IP (15 min), or 100 failures an hour from one IP.",
+    ),
+  })
   login(
     @Arg("email", () => EmailAddress) email: string,
     @Arg("password", () => String) password: string,
     @Ctx() ctx: GraphQLContext,
   ) {
-    return ctx.services.users.login({ email, password });
+    return ctx.services.signIn.login({ email, password }, { clientIp: ctx.clientIp });
   }
 
   @Allowed(OPERATIONS.createUser)

@@ -26,12 +26,13 @@ export const USER_ROUTES = [
     path: "/users/login",
     tag: "users",
     summary: "Sign in: a bearer token for the Authorization header.",
-    description: "A wrong email and a wrong password give the same 401.",
+    description:
+      "A wrong email and a wrong password give the same 401. 429 with Retry-After after 10 failures in a row for an email from one IP (locked 15 minutes), or 100 failures an hour from one IP.",
     auth: OPERATIONS.login,
     request: { body: loginSchema.meta({ id: "Login" }) },
     success: { status: 200, description: "The token, when it expires, and the user.", schema: authPayloadJsonSchema },
-    errors: [503],
-    handler: async ({ services, body }) => presentAuthPayload(await services.users.login(body)),
+    errors: [429, 503],
+    handler: async ({ services, body, clientIp }) => presentAuthPayload(await services.signIn.login(body, { clientIp })),
   }),
 
   defineRoute({

@@ -1,31 +1,24 @@
-import { randomBytes } from "node:crypto";
 import { z } from "zod";
 import { hashPassword, verifyPassword } from "../auth/password.js";
 import { OPERATIONS } from "../auth/operations.js";
 import { authorize, can, type Actor } from "../auth/permissions.js";
-import type { TokenIssuer } from "../auth/token.js";
 import type { CommandRepository } from "../commands/command.repository.js";
 import type { Logger } from "../infra/logger.js";
 import { AppError, ErrorCode, conflict, forbidden, notFound, unauthenticated } from "../shared/errors.js";
 import { decodeCursor, encodeCursor, pageSize, toPage, type Page } from "../shared/pagination.js";
 import { parseInput, uuidSchema } from "../shared/validation.js";
-import type { AuthPayload, User, UserDataExport } from "./user.model.js";
+import type { User, UserDataExport } from "./user.model.js";
 import type { UserChanges, UserRepository } from "./user.repository.js";
 import {
   createUserSchema,
-  loginSchema,
   updateUserSchema,
   type CreateUserInput,
-  type LoginInput,
   type UpdateUserInput,
 } from "./user.schema.js";
 
 export const USER_PAGE = { default: 50, max: 100 };
 const CURSOR_KIND = "user";
 const cursorShape = { createdAt: z.iso.datetime(), id: uuidSchema };
-
-/** The one answer to a failed sign-in, whatever failed: no way to learn which emails exist. */
-const WRONG_CREDENTIALS = "wrong email or password";
 
 export interface ListUsersArgs {
   first?: number | null;
@@ -37,22 +30,11 @@ export interface ListUsersArgs {
  * routes call the same methods with the same Actor.
  */
 export class UserService {
-  /**
-   * Unknown emails are verified against this hash, so a wrong email costs
-   * the same argon2id work as a wrong password. Made once, up front, so the
-   * first unknown email is not slower than the rest.
-   */
-  private readonly dummyHash: Promise<string>;
-
   constructor(
     private readonly users: UserRepository,
     private readonly commands: CommandRepository,
-    private readonly tokens: TokenIssuer,
     private readonly logger?: Logger,
-  ) {
-    this.dummyHash = hashPassword(randomBytes(24).toString("base64url"));
-    this.dummyHash.catch(() => undefined);
-  }
+  ) {}
 
   /** The signed-in user; null when not signed in. */
   async me(actor: Actor | null): Promise<User | null> {
@@ -86,16 +68,6 @@ export class UserService {
     if (!user) throw unauthenticated("invalid or expired token");
     const commands = await this.commands.listByIssuer(actor.id);
     return { user, commands, exportedAt: new Date() };
-  }
-
-  /** Wrong email and wrong password: the same UNAUTHENTICATED after the same argon2id work. */
-  async login(input: LoginInput): Promise<AuthPayload> {
-    const { email, password } = parseInput(loginSchema, input, "");
-    const found = await this.users.findCredentials(email);
-    const passwordOk = await verifyPassword(found?.passwordHash ?? (await this.dummyHash), password);
-    if (!found || !passwordOk) throw unauthenticated(WRONG_CREDENTIALS);
-    const { token, expiresAt } = await this.tokens.sign(found.user.id, found.user.role);
-    return { token, expiresAt, user: found.user };
   }
 
   /** ADMIN only. A taken email, in any case, is CONFLICT. */

@@ -1,0 +1,20 @@
+// Every GraphQL and REST request gets an answer within REQUEST_TIMEOUT_MS: if
+// the handler has not started its response by then (a store that hangs, a
+// slow resolver), the client gets a TIMEOUT error instead of a socket that
+// hangs. graphql-js cannot abort a running execution: the handler finishes in
+// the background (its store calls have their own timeouts) and its late answer
+// is dropped (src/rest/errors.ts ignores errors once a response was sent).
+// A streaming response (SSE) sends its headers at once, so it is never cut.
+import type { RequestHandler, Response } from "express";
+
+export function responseDeadline(ms: number, answer: (res: Response) => void): RequestHandler {
+  return (_req, res, next) => {
+    const timer = setTimeout(() => {
+      if (!res.headersSent) answer(res);
+    }, ms);
+    timer.unref();
+    const clear = () => clearTimeout(timer);
+    res.once("finish", clear).once("close", clear);
+    next();
+  };
+}
