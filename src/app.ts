@@ -27,6 +27,7 @@ import { responseDeadline } from "./infra/response-deadline.js";
 import { ErrorCode } from "./shared/errors.js";
 import { REST_PREFIX } from "./rest/openapi.js";
 import { createRestRouter } from "./rest/router.js";
+import { attachGraphQLWebSocket, type GraphQLWebSocket } from "./live-tail/websocket.js";
 
 export const GRAPHQL_PATH = "/graphql";
 /** GraphQL request bodies: generous for appendJobLogs batches, bounded for everything else. */
@@ -35,6 +36,8 @@ export const GRAPHQL_BODY_LIMIT = "2mb";
 export interface App {
   express: Express;
   apollo: ApolloServer<GraphQLContext>;
+  /** Subscriptions (the live tail) on the same port and path. */
+  webSocket: GraphQLWebSocket;
 }
 
 export async function createApp(container: Container, httpServer: Server): Promise<App> {
@@ -100,7 +103,7 @@ export async function createApp(container: Container, httpServer: Server): Promi
     );
   }
   app.use(httpMetricsMiddleware(container.metrics));
-  app.use(createHealthRouter(container.stores));
+  app.use(createHealthRouter(container.stores, container.doorbell));
   app.use(createMetricsRouter(container.metrics, { token: config.metricsToken }));
   if (!config.isProduction) {
     // ruru (the playground, ~200 MB with GraphiQL's editor) is a development
@@ -126,5 +129,5 @@ export async function createApp(container: Container, httpServer: Server): Promi
   );
   app.use(notFoundHandler);
   app.use(createRestErrorHandler(logger));
-  return { express: app, apollo };
+  return { express: app, apollo, webSocket: attachGraphQLWebSocket(httpServer, GRAPHQL_PATH, schema, container) };
 }

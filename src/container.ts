@@ -27,6 +27,9 @@ import { SignInThrottle } from "./users/sign-in-throttle.js";
 import { createRedis, type RedisClient } from "./infra/redis.js";
 import { VmRepository } from "./vms/vm.repository.js";
 import { VmService } from "./vms/vm.service.js";
+import { InProcessDoorbell, RedisDoorbell, type Doorbell } from "./live-tail/doorbell.js";
+import { doorbellEvents } from "./live-tail/live-events.js";
+import { LiveTailService } from "./live-tail/live-tail.service.js";
 
 export interface Stores {
   prisma: PrismaClient;
@@ -52,6 +55,7 @@ export interface Services {
   commands: CommandService;
   jobs: JobService;
   logs: LogLineService;
+  liveTail: LiveTailService;
 }
 
 /** The Postgres cache's write side: services enqueue, it flushes in the background. */
@@ -72,6 +76,8 @@ export interface Container {
   repositories: Repositories;
   services: Services;
   cache: CacheParts;
+  /** The live tail's doorbell: Redis pub/sub with REDIS_URL, else in process. startServer closes it. */
+  doorbell: Doorbell;
   /** Set with REDIS_URL: what instances share. The server closes it on stop. */
   redis: RedisClient | undefined;
 }
@@ -117,13 +123,16 @@ export function createContainer(config: Config, logger: Logger, stores: Stores):
     cacheTtlDays: config.cacheTtlDays,
   });
   const redis = config.redisUrl ? createRedis(config.redisUrl, logger) : undefined;
+  const doorbell: Doorbell = redis ? new RedisDoorbell(redis, config.redisKeyPrefix, logger) : new InProcessDoorbell();
+  const live = doorbellEvents(doorbell);
   const services: Services = {
     vms: new VmService(repositories.vms),
     users: new UserService(repositories.users, repositories.commands, logger),
     signIn: new SignInService(repositories.users, tokens, new SignInThrottle(redis, config.redisKeyPrefix, logger)),
-    commands: new CommandService(repositories.commands, repositories.jobs, repositories.vms, writer),
-    jobs: new JobService(jobReads, repositories.jobs, repositories.vms, writer),
-    logs: new LogLineService(repositories.logLines, repositories.jobs, writer, jobReads),
+    commands: new CommandService(repositories.commands, repositories.jobs, repositories.vms, writer, live),
+    jobs: new JobService(jobReads, repositories.jobs, repositories.vms, writer, live),
+    logs: new LogLineService(repositories.logLines, repositories.jobs, writer, jobReads, live),
+    liveTail: new LiveTailService({ jobs: repositories.jobs, logs: repositories.logLines, vms: repositories.vms, doorbell, logger }),
   };
   return {
     config,
@@ -134,6 +143,7 @@ export function createContainer(config: Config, logger: Logger, stores: Stores):
     repositories,
     services,
     cache,
+    doorbell,
     redis,
   };
 }

@@ -50,9 +50,12 @@ export async function startServer(
     // the stream consumer lets go of its lock (another instance takes over at
     // once); then the cache writer gets a last, bounded chance to flush.
     stop: async () => {
+      // Sockets first (1001: clients reconnect to another instance), then HTTP.
+      await app.webSocket.close();
       await app.apollo.stop();
       await container.cache.stream?.stop();
       await container.cache.writer.close();
+      await container.doorbell.close();
       container.metrics.close();
       if (container.redis?.status === "ready") await container.redis.quit().catch(() => undefined);
       container.redis?.disconnect();

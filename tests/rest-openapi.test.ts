@@ -44,7 +44,7 @@ describe("GET /api/openapi.json", () => {
       "GET /api/vms/{vmId}/jobs", "GET /api/vms/{vmId}/commands",
       "GET /api/commands", "POST /api/commands", "GET /api/commands/{commandId}",
       "GET /api/jobs", "GET /api/jobs/{jobId}", "PATCH /api/jobs/{jobId}",
-      "GET /api/logs/{jobId}", "POST /api/logs/{jobId}",
+      "GET /api/logs/{jobId}", "POST /api/logs/{jobId}", "GET /api/logs/{jobId}/stream",
     ];
     const documented = operations().map(({ method, path }) => `${method.toUpperCase()} ${path}`);
     expect(documented.sort()).toEqual([...CONTRACT].sort());

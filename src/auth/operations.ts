@@ -47,6 +47,8 @@ export const OPERATIONS = declare({
   logs: { access: "read", rest: "listLogs" },
   "Job.logs": { access: "read" },
   appendJobLogs: { access: "write", rest: "appendLogs" },
+  jobLogTail: { access: "read", rest: "streamLogs" },
+  jobChanged: { access: "read" },
   login: { access: "public", rest: "login" },
   me: { access: "signed-in", rest: "me", anonymousGetsNull: true },
   myData: { access: "signed-in", rest: "exportMyData" },

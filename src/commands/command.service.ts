@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { z } from "zod";
 import { OPERATIONS } from "../auth/operations.js";
 import { authorize, type Actor } from "../auth/permissions.js";
+import type { LiveEvents } from "../live-tail/live-events.js";
 import type { CacheWriter } from "../cache/cache-writer.js";
 import type { Job } from "../jobs/job.model.js";
 import type { JobRepository } from "../jobs/job.repository.js";
@@ -33,6 +34,7 @@ export class CommandService {
     private readonly jobs: JobRepository,
     private readonly vms: VmRepository,
     private readonly writer: CacheWriter,
+    private readonly live: LiveEvents,
   ) {}
 
   /** Null for an unknown command; BAD_USER_INPUT for an id that is not a UUID. */
@@ -98,6 +100,7 @@ export class CommandService {
     };
     if (!(await this.jobs.createWithCommand(command, job))) throw notFound("vm", valid.vmId);
     this.writer.enqueueJobs([job]);
+    this.live.jobChanged(job);
     return { command, job };
   }
 }

@@ -191,7 +191,7 @@ export interface Config {
    * takes the claim over.
    */
   logClaimLeaseMs: number;
-  /** Unset: what instances share (sign-in throttling) stays in this process: one instance only. */
+  /** Unset: what instances share (sign-in throttling, the live tail's doorbell) stays in this process: one instance only. */
   redisUrl: string | undefined;
   /** Every Redis key this app writes starts with it. */
   redisKeyPrefix: string;

@@ -34,5 +34,6 @@ export function connectionOf<T extends object>(Node: ClassType<T>, name: string)
     @Field(() => PageInfoType)
     pageInfo!: PageInfoType;
   }
-  return Connection;
+  // The edge type too, for fields that return edges outside a connection (the live tail's lines).
+  return Object.assign(Connection, { Edge });
 }

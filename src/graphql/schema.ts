@@ -4,12 +4,26 @@ import { buildSchema } from "type-graphql";
 import { UserResolver } from "../users/user.resolver.js";
 import { CommandResolver } from "../commands/command.resolver.js";
 import { JobResolver } from "../jobs/job.resolver.js";
+import { LiveTailResolver } from "../live-tail/live-tail.resolver.js";
 import { LogLineResolver } from "../logs/log-line.resolver.js";
 import { VmResolver } from "../vms/vm.resolver.js";
 import { authChecker } from "./auth-checker.js";
 
 // Every feature's resolvers; the schema (and schema.graphql) is built from these.
-const RESOLVERS = [VmResolver, CommandResolver, JobResolver, LogLineResolver, UserResolver] as const;
+const RESOLVERS = [VmResolver, CommandResolver, JobResolver, LogLineResolver, LiveTailResolver, UserResolver] as const;
+
+/**
+ * type-graphql asks for a PubSub as soon as a @Subscription exists, even when
+ * each brings its own `subscribe`, as ours do (src/live-tail/): never used.
+ */
+const NO_TOPICS = {
+  publish(): never {
+    throw new Error("subscriptions bring their own subscribe (src/live-tail/)");
+  },
+  subscribe(): never {
+    throw new Error("subscriptions bring their own subscribe (src/live-tail/)");
+  },
+};
 
 let built: Promise<GraphQLSchema> | undefined;
 
@@ -18,6 +32,7 @@ export function buildGraphQLSchema(): Promise<GraphQLSchema> {
   built ??= buildSchema({
     resolvers: RESOLVERS,
     authChecker,
+    pubSub: NO_TOPICS,
     // Input rules live in the services (zod), shared with REST.
     validate: false,
   });

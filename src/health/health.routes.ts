@@ -1,9 +1,11 @@
 // GET /healthz: the process answers. GET /readyz: each store checked; 503 when
 // DynamoDB (authoritative) is unreachable. PostgreSQL down is "degraded": jobs
-// and logs still read from DynamoDB.
+// and logs still read from DynamoDB. Redis, when configured, is named too; down
+// is "degraded" (live tails read the stores every second instead).
 import { DescribeTableCommand } from "@aws-sdk/client-dynamodb";
 import { Router } from "express";
 import type { Stores } from "../container.js";
+import type { Doorbell } from "../live-tail/doorbell.js";
 
 type StoreState = "up" | "down";
 
@@ -24,18 +26,19 @@ async function check(probe: () => Promise<unknown>): Promise<StoreState> {
   }
 }
 
-export function createHealthRouter(stores: Stores): Router {
+export function createHealthRouter(stores: Stores, doorbell: Doorbell): Router {
   const router = Router();
   router.get("/healthz", (_req, res) => {
     res.json({ status: "ok" });
   });
   router.get("/readyz", async (_req, res) => {
-    const [postgres, dynamodb] = await Promise.all([
+    const [postgres, dynamodb, redis] = await Promise.all([
       check(() => stores.prisma.$queryRaw`SELECT 1`),
       check(() => stores.dynamo.raw.send(new DescribeTableCommand({ TableName: stores.tables.vms }))),
+      doorbell.ping().then((up) => (up === null ? undefined : up ? "up" : "down")),
     ]);
-    const status = dynamodb === "down" ? "unavailable" : postgres === "down" ? "degraded" : "ready";
-    res.status(dynamodb === "down" ? 503 : 200).json({ status, stores: { postgres, dynamodb } });
+    const status = dynamodb === "down" ? "unavailable" : postgres === "down" || redis === "down" ? "degraded" : "ready";
+    res.status(dynamodb === "down" ? 503 : 200).json({ status, stores: { postgres, dynamodb, ...(redis ? { redis } : {}) } });
   });
   return router;
 }

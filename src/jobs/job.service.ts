@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { OPERATIONS } from "../auth/operations.js";
 import { authorize, type Actor } from "../auth/permissions.js";
+import type { LiveEvents } from "../live-tail/live-events.js";
 import type { CacheWriter } from "../cache/cache-writer.js";
 import type { JobReads } from "../cache/job-reads.js";
 import { earlierKey, keyBefore } from "../infra/dynamodb/newest-first.js";
@@ -34,6 +35,7 @@ export class JobService {
     private readonly jobs: JobRepository,
     private readonly vms: VmRepository,
     private readonly writer: CacheWriter,
+    private readonly live: LiveEvents,
   ) {}
 
   /** Null for an unknown job; BAD_USER_INPUT for an id that is not a UUID. */
@@ -95,6 +97,7 @@ export class JobService {
     if (result.outcome === "missing") throw notFound("job", valid.id);
     if (result.outcome === "not-running") throw conflict(`job ${valid.id} is already ${result.job.status}`);
     this.writer.enqueueJobs([result.job]);
+    this.live.jobChanged(result.job);
     return result.job;
   }
 }

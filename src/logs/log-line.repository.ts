@@ -3,6 +3,7 @@
 import { TransactionCanceledException } from "@aws-sdk/client-dynamodb";
 import { QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { LogClaimGuard } from "../jobs/job.repository.js";
+import { fromMicros, toMicros } from "../shared/log-timestamp.js";
 import type { LogLine, LogStream } from "./log-line.model.js";
 
 /** A line as DynamoDB holds it. */
@@ -23,9 +24,14 @@ export interface LogListQuery {
   after?: string;
   /** ts >= since. */
   since?: string;
+  /** ts <= through (the live tail reads up to the log's watermark only). */
+  through?: string;
   stream?: LogStream;
   limit: number;
 }
+
+/** Sorts before every ts (the fixed-width format's smallest value). */
+const MIN_TS = "0000-01-01T00:00:00.000000Z";
 
 /** TransactWriteItems takes 100 actions: the claim's guard and 99 lines. */
 const LINES_PER_WRITE = 99;
@@ -65,16 +71,27 @@ export class LogLineRepository {
 
   async list(q: LogListQuery, consistentRead = false): Promise<LogLine[]> {
     const lower = q.after && (!q.since || q.after >= q.since) ? { op: ">", ts: q.after } : q.since ? { op: ">=", ts: q.since } : undefined;
+    // A sort key takes one condition: "after a, through b" is BETWEEN a + 1 µs AND b.
+    const range = q.through
+      ? `ts BETWEEN :from AND :through`
+      : lower
+        ? `ts ${lower.op} :ts`
+        : undefined;
+    const from = !lower ? MIN_TS : lower.op === ">" ? fromMicros(toMicros(lower.ts) + 1n) : lower.ts;
     const found: LogItem[] = [];
     let startKey: Record<string, unknown> | undefined;
     do {
       const out = await this.doc.send(
         new QueryCommand({
           TableName: this.table,
-          KeyConditionExpression: `jobId = :jobId${lower ? ` AND ts ${lower.op} :ts` : ""}`,
+          KeyConditionExpression: `jobId = :jobId${range ? ` AND ${range}` : ""}`,
           FilterExpression: q.stream ? "#stream = :stream" : undefined,
           ExpressionAttributeNames: q.stream ? { "#stream": "stream" } : undefined,
-          ExpressionAttributeValues: { ":jobId": q.jobId, ...(lower ? { ":ts": lower.ts } : {}), ...(q.stream ? { ":stream": q.stream } : {}) },
+          ExpressionAttributeValues: {
+            ":jobId": q.jobId,
+            ...(q.through ? { ":from": from, ":through": q.through } : lower ? { ":ts": lower.ts } : {}),
+            ...(q.stream ? { ":stream": q.stream } : {}),
+          },
           ConsistentRead: consistentRead,
           Limit: q.limit - found.length,
           ExclusiveStartKey: startKey,

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { z } from "zod";
 import { OPERATIONS } from "../auth/operations.js";
 import { authorize, type Actor } from "../auth/permissions.js";
+import type { LiveEvents } from "../live-tail/live-events.js";
 import type { CacheWriter } from "../cache/cache-writer.js";
 import type { JobReads } from "../cache/job-reads.js";
 import type { Job } from "../jobs/job.model.js";
@@ -19,7 +20,10 @@ const MAX_CLAIM_ATTEMPTS = 50;
 const CURSOR_KIND = "log";
 const cursorShape = { ts: logTimestampSchema };
 const logFiltersSchema = logsQuerySchema.omit({ jobId: true });
-const logCursor = (line: LogLine) => encodeCursor(CURSOR_KIND, { ts: line.ts });
+/** A line's cursor in Job.logs (and the live tail's resume point). */
+export const logCursor = (line: Pick<LogLine, "ts">) => encodeCursor(CURSOR_KIND, { ts: line.ts });
+/** The ts a log cursor stands for; BAD_USER_INPUT for anything else. */
+export const logCursorTs = (cursor: string) => decodeCursor(CURSOR_KIND, cursor, cursorShape).ts;
 
 export interface LogPageArgs {
   first?: number | null;
@@ -55,6 +59,7 @@ export class LogLineService {
     private readonly jobs: JobRepository,
     private readonly writer: CacheWriter,
     private readonly reads: JobReads,
+    private readonly live: LiveEvents,
   ) {}
 
   /** A job's lines, oldest first; the cache first (see job-reads.ts), else DynamoDB. */
@@ -82,7 +87,7 @@ export class LogLineService {
 
   private query(args: LogPageArgs, valid: { stream?: LogStream | null; since?: string | null }): LogPageQuery {
     const size = pageSize(args.first, LOG_PAGE.default, LOG_PAGE.max);
-    const after = args.after ? decodeCursor(CURSOR_KIND, args.after, cursorShape).ts : undefined;
+    const after = args.after ? logCursorTs(args.after) : undefined;
     return { size, after, since: valid.since ?? undefined, stream: valid.stream ?? undefined, limit: size + 1 };
   }
 
@@ -123,6 +128,8 @@ export class LogLineService {
       if (written > 0) this.writer.enqueueLines(job, lines.slice(0, written));
       // Released on failure too: the unwritten rest of the range will never come, and readers must not wait for it.
       await this.jobs.releaseLogRange(job.id, claimId);
+      // Stored or not, the watermark moved: the job's tails read again.
+      this.live.logMoved(job.id);
     }
     if (outcome.outcome === "fenced") {
       throw new AppError(

@@ -67,7 +67,9 @@ function toRouteConfig(route: RestRoute): RouteConfig {
     responses: {
       [route.success.status]: {
         description: route.success.description,
-        ...(route.success.schema ? { content: json(route.success.schema) } : {}),
+        ...(route.success.schema
+          ? { content: route.success.eventStream ? { "text/event-stream": { schema: route.success.schema } } : json(route.success.schema) }
+          : {}),
       },
       ...errorResponses(route),
     },

@@ -3,6 +3,7 @@
 // document describes it (src/rest/openapi.ts), both from the same zod schemas,
 // so what is validated is what is documented.
 import express, { type Request, type RequestHandler, type Router } from "express";
+import type { IncomingHttpHeaders } from "node:http";
 import type { z } from "zod";
 import type { Access, Operation } from "../auth/operations.js";
 import { authorize, type Actor } from "../auth/permissions.js";
@@ -10,6 +11,7 @@ import type { Services } from "../container.js";
 import { unauthenticated } from "../shared/errors.js";
 import { parseInput } from "../shared/validation.js";
 import { unsupportedMediaType } from "./errors.js";
+import { isEventStream, sendEventStream, type SseEvent } from "./event-stream.js";
 
 /** JSON body limits (README, "REST"): log batches are large, everything else is small. */
 export const REST_BODY_LIMIT = 64 * 1024;
@@ -38,6 +40,7 @@ export interface RouteContext<P, Q, B> {
   /** The client's address as Express sees it (TRUST_PROXY). */
   clientIp: string | undefined;
   services: Services;
+  headers: IncomingHttpHeaders;
   params: Out<P>;
   query: Out<Q>;
   body: Out<B>;
@@ -61,10 +64,15 @@ export interface RouteSpec<
   request?: { params?: P; query?: Q; body?: B };
   /** Bytes; REST_BODY_LIMIT unless set. */
   bodyLimit?: number;
-  success: { status: 200 | 201 | 204; description: string; schema?: R };
+  /**
+   * `eventStream`: the success is Server-Sent Events (text/event-stream), the
+   * handler returns them (src/rest/event-stream.ts), and `schema` documents
+   * each event's data. Errors before the first event stay JSON.
+   */
+  success: { status: 200 | 201 | 204; description: string; schema?: R; eventStream?: boolean };
   errors?: ExtraErrorStatus[];
   /** Thin: call one service method, return the presented result (nothing for 204). */
-  handler(ctx: RouteContext<P, Q, B>): Promise<Reply<R>>;
+  handler(ctx: RouteContext<P, Q, B>): Promise<Reply<R> | AsyncIterable<SseEvent>>;
 }
 
 /** A declared route with its schema types erased, as the router and the document take it. */
@@ -127,8 +135,9 @@ export function mountRoute(router: Router, route: RestRoute, actorMiddleware: Re
   }
   chain.push(async (req, res) => {
     const input = parseRequest(route, req);
-    const reply = await route.handler({ actor: res.locals.actor, clientIp: req.ip, services, ...input });
-    if (route.success.status === 204) res.status(204).end();
+    const reply = await route.handler({ actor: res.locals.actor, clientIp: req.ip, services, headers: req.headers, ...input });
+    if (route.success.eventStream && isEventStream(reply)) await sendEventStream(req, res, reply);
+    else if (route.success.status === 204) res.status(204).end();
     else res.status(route.success.status).json(reply);
   });
   router[route.method](expressPath(route.path), ...chain);

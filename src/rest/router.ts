@@ -4,6 +4,7 @@ import { Router } from "express";
 import type { Container } from "../container.js";
 import { COMMAND_ROUTES } from "../commands/command.routes.js";
 import { JOB_ROUTES } from "../jobs/job.routes.js";
+import { LIVE_TAIL_ROUTES } from "../live-tail/live-tail.routes.js";
 import { LOG_ROUTES } from "../logs/log-line.routes.js";
 import { USER_ROUTES } from "../users/user.routes.js";
 import { VM_ROUTES } from "../vms/vm.routes.js";
@@ -12,7 +13,7 @@ import { buildOpenApiDocument } from "./openapi.js";
 import { mountRoute, type RestRoute } from "./route.js";
 
 // Every feature's REST routes (src/<feature>/<entity>.routes.ts).
-export const REST_ROUTES: readonly RestRoute[] = [...USER_ROUTES, ...VM_ROUTES, ...COMMAND_ROUTES, ...JOB_ROUTES, ...LOG_ROUTES];
+export const REST_ROUTES: readonly RestRoute[] = [...USER_ROUTES, ...VM_ROUTES, ...COMMAND_ROUTES, ...JOB_ROUTES, ...LOG_ROUTES, ...LIVE_TAIL_ROUTES];
 
 let document: ReturnType<typeof buildOpenApiDocument> | undefined;
 
