@@ -2,7 +2,7 @@
 // printed. `--smoke` (or BENCH_SMOKE=1): tiny data for a few seconds, printed
 // only (BENCH_RESULTS=<path> writes it somewhere). BENCH_ONLY=S1,S2 limits the
 // scenarios.
-import { writeFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { benchConfig } from "./config";
 import { formatConsole, formatReport } from "./report";
@@ -13,7 +13,10 @@ const only = process.env.BENCH_ONLY?.split(",").map((s) => s.trim()).filter(Bool
 const report = await runBench({ config, only });
 const markdown = formatReport(report);
 const target = process.env.BENCH_RESULTS ?? (config.smoke ? undefined : path.join(ROOT, "bench", "RESULTS.md"));
-if (target) await writeFile(target, markdown);
+// S6 (`npm run bench:tail`) and the hostile load (`npm run bench:hostile`) are measured by their own runs: their sections are kept.
+const previous = target ? await readFile(target, "utf8").catch(() => "") : "";
+const kept = [...previous.matchAll(/<!-- (S6|hostile) begin -->[\s\S]*?<!-- \1 end -->\n?/g)].map((m) => m[0].trimEnd());
+if (target) await writeFile(target, [markdown.trimEnd(), ...kept].join("\n\n") + "\n");
 console.log(`\n${formatConsole(report)}\n`);
 if (target) console.log(`written to ${path.relative(process.cwd(), target) || target}`);
 const failed = report.results.filter((r) => r.failed);

@@ -258,7 +258,7 @@ export async function runBench(options: RunOptions): Promise<BenchReport> {
 
 // ---------------------------------------------------------------- processes
 
-interface Child {
+export interface Child {
   url: string;
   process: ChildProcess;
   nodeVersion?: string;
@@ -329,7 +329,7 @@ export function startScriptNodeFlags(): string[] {
 }
 
 /** Our server as `npm start` runs it (src/main.ts, with its Node flags), in production mode, on the bench stores. */
-async function startApi(env: Record<string, string>): Promise<Child> {
+export async function startApi(env: Record<string, string>): Promise<Child> {
   const port = await findFreePort();
   // BENCH_PROFILE=1: a V8 CPU profile of the API per run, written when it stops (bench/profiles/).
   const profile = process.env.BENCH_PROFILE === "1" ? ["--cpu-prof", "--cpu-prof-dir", path.join(ROOT, "bench", "profiles")] : [];
@@ -391,7 +391,7 @@ async function startPeer(databaseUrl: string): Promise<Child> {
   return { url, process: child, nodeVersion, stop };
 }
 
-function runLoad(tmp: string, job: LoadJob): Promise<LoadResult> {
+export function runLoad(tmp: string, job: LoadJob): Promise<LoadResult> {
   return (async () => {
     const file = path.join(tmp, `load-${randomBytes(4).toString("hex")}.json`);
     await writeFile(file, JSON.stringify(job));
@@ -408,7 +408,7 @@ function median(loads: LoadResult[]): LoadResult {
   return [...loads].sort((a, b) => a.rps - b.rps)[Math.floor(loads.length / 2)]!;
 }
 
-function readRssMb(pid: number | undefined): number | undefined {
+export function readRssMb(pid: number | undefined): number | undefined {
   if (!pid) return undefined;
   try {
     const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));

@@ -7,8 +7,8 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { chromium, type BrowserContext, type Locator, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CreateVmDocument } from "./generated/graphql";
-import { buildVmInput, createUserWithToken } from "./support/factories";
+import { AppendJobLogsDocument, CreateVmDocument } from "./generated/graphql";
+import { buildVmInput, createUserWithToken, sendCommand } from "./support/factories";
 import { startTestServer, type TestServer } from "./support/test-server";
 
 const CHROMIUM = "/usr/bin/chromium";
@@ -98,12 +98,14 @@ describe.skipIf(!hasChromium)("the playground in Chromium", { timeout: 60_000 },
     if (text) await page.keyboard.insertText(text);
   }
 
-  async function runQuery(page: Page, headers: string): Promise<Locator> {
+  async function runQuery(page: Page, headers: string, query = QUERY): Promise<Locator> {
     await page.getByRole("button", { name: "Headers", exact: true }).click();
     const headersEditor = page.locator(".graphiql-editor-tool .monaco-editor").filter({ visible: true });
     await headersEditor.waitFor();
     await fill(page, headersEditor, headers);
-    await fill(page, page.locator(".graphiql-query-editor .monaco-editor"), QUERY);
+    await fill(page, page.locator(".graphiql-query-editor .monaco-editor"), query);
+    // GraphiQL parses the document after a debounce, and its fetcher sends subscriptions over graphql-ws by that parse.
+    await page.waitForTimeout(1_000);
     await page.locator(".graphiql-execute-button").click();
     return page.locator(".graphiql-response .result-window");
   }
@@ -129,6 +131,20 @@ describe.skipIf(!hasChromium)("the playground in Chromium", { timeout: 60_000 },
     await screenshot(page, "authorized");
     expect(await result.innerText()).not.toContain("UNAUTHENTICATED");
     expect(requested.filter((url) => !isLocal(url))).toEqual([]);
+    await page.close();
+  });
+
+  it("runs a subscription over graphql-ws with the same header, and shows a line appended meanwhile", async () => {
+    const vm = (await t.gql(CreateVmDocument, { input: buildVmInput() }, { token })).data!.createVm;
+    const job = (await sendCommand(t, token, vm.id)).job;
+    const page = await openPlayground();
+    const subscription = `subscription FollowJob { jobLogTail(jobId: "${job.id}") { status lines { node { data } } } }`;
+    const result = await runQuery(page, JSON.stringify({ Authorization: `Bearer ${token}` }), subscription);
+    await expect.poll(() => t.server.container.services.liveTail.followerCount(), { timeout: 20_000 }).toBe(1);
+    const appended = await t.gql(AppendJobLogsDocument, { jobId: job.id, lines: [{ stream: "STDOUT", data: "hello-from-the-live-tail" }] }, { token });
+    expect(appended.errors).toBeUndefined();
+    await expect.poll(() => result.innerText(), { timeout: 20_000 }).toContain("hello-from-the-live-tail");
+    await screenshot(page, "subscription");
     await page.close();
   });
 

@@ -96,10 +96,19 @@ export function attachGraphQLWebSocket(httpServer: Server, path: string, schema:
         // contextValue and the rest come from the options above.
         return { schema, document, operationName: payload.operationName, variableValues: payload.variables };
       },
+      // Loaders only when a field needs them (jobChanged's nested fields): a tail's thousand idle subscriptions need none.
       context: (ctx): GraphQLContext => {
         const actor = ctx.extra.actor ?? null;
-        const loaders = createLoaders(repositories);
-        return { actor, services, loaders: { ...loaders, ...createServiceLoaders(services, actor) }, clientIp: ctx.extra.request.socket.remoteAddress };
+        let loaders: GraphQLContext["loaders"] | undefined;
+        return {
+          actor,
+          services,
+          clientIp: ctx.extra.request.socket.remoteAddress,
+          get loaders() {
+            loaders ??= { ...createLoaders(repositories), ...createServiceLoaders(services, actor) };
+            return loaders;
+          },
+        };
       },
       onNext: (_ctx, _id, _payload, _args, result) =>
         result.errors ? { ...result, errors: result.errors.map((error) => formatError(error.toJSON(), error)) } : undefined,
