@@ -74,7 +74,11 @@ export class JobLogFollower {
       return;
     }
     this.reading = this.read()
-      .catch((error: unknown) => this.deps.logger.warn({ err: error, jobId: this.jobId }, "live tail: read failed; retrying on the next poll"))
+      .catch((error: unknown) => {
+        this.deps.logger.warn({ err: error, jobId: this.jobId }, "live tail: read failed; retrying within a second");
+        // The next tick reads again, even while the doorbell is up.
+        this.lastRead = 0;
+      })
       .finally(() => {
         this.reading = undefined;
         if (this.again) {
