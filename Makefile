@@ -1,6 +1,6 @@
 # Every target installs what it needs first (npm ci from the lock, once per lock change).
 # Development runs TypeScript through tsx; `make build` + `npm start` is how production runs (dist/).
-.PHONY: build run test migrate tables purge-cache schema codegen typecheck check-contract install bench bench-smoke
+.PHONY: build run test migrate tables purge-cache resync-cache schema codegen typecheck check-contract install bench bench-smoke
 
 STAMP := node_modules/.install-stamp
 
@@ -32,6 +32,10 @@ tables: $(STAMP)
 ## Deletes cache rows older than CACHE_TTL_DAYS from DATABASE_URL (daily cron; safe to overlap).
 purge-cache: $(STAMP)
 	npm run --silent purge-cache
+
+## Rebuilds the cache from DynamoDB for every job of the last CACHE_TTL_DAYS (ARGS="--since 2026-11-25 --read-rate 50").
+resync-cache: $(STAMP)
+	npm run --silent resync-cache -- $(ARGS)
 
 schema: $(STAMP)
 	npm run schema:emit

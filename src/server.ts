@@ -34,6 +34,7 @@ export async function startServer(
   });
   const { port } = httpServer.address() as AddressInfo;
   container.cache.stream?.start();
+  container.cache.resync?.start();
   return {
     url: `http://127.0.0.1:${port}`,
     container,
@@ -42,6 +43,7 @@ export async function startServer(
     // once); then the cache writer gets a last, bounded chance to flush.
     stop: async () => {
       await app.apollo.stop();
+      await container.cache.resync?.stop();
       await container.cache.stream?.stop();
       await container.cache.writer.close();
       container.metrics.close();

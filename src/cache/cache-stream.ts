@@ -85,6 +85,8 @@ export interface CacheStreamDeps {
   writer: CacheWriter;
   metrics: CacheMetrics;
   logger: Logger;
+  /** Records were trimmed before the cache read them: the full resync (resync-monitor.ts) takes it from here. */
+  onTrimmed?(): void;
 }
 
 export type CacheStreamRole = "stopped" | "follower" | "leader";
@@ -384,6 +386,7 @@ export class CacheStream {
           this.deps.logger.error({ shard: shard.id, table: shard.table }, "cache stream: records were trimmed before the cache read them (consumer down > 24 h?)");
           shard.iterator = undefined;
           shard.lastSeq = undefined;
+          this.deps.onTrimmed?.();
         } else if (error instanceof ResourceNotFoundException) {
           shard.done = true;
           return undefined;

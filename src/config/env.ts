@@ -50,6 +50,10 @@ const envSchema = z
       emptyAsUnset,
       z.coerce.number().int().min(0, "must be a number of milliseconds >= 0").default(5_000),
     ),
+    CACHE_RESYNC_READ_RATE: z.preprocess(
+      emptyAsUnset,
+      z.coerce.number().positive("must be a positive number of DynamoDB read units per second").default(100),
+    ),
     DATA_DIR: z.preprocess(emptyAsUnset, z.string().default(".data")),
     LOG_LEVEL: z.preprocess(
       emptyAsUnset,
@@ -109,6 +113,8 @@ export interface Config {
   cacheStream: boolean;
   /** With the stream on, the cache answers reads only while the catch-up is at most this far behind. */
   cacheStreamMaxLagMs: number;
+  /** A full cache resync's DynamoDB read rate, in read capacity units per second (src/cache/cache-resync.ts). */
+  cacheResyncReadRate: number;
   dataDir: string;
   logLevel: ParsedEnv["LOG_LEVEL"];
 }
@@ -142,6 +148,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     purgeSchedule: e.PURGE_CRON,
     cacheStream: e.CACHE_STREAM === "on",
     cacheStreamMaxLagMs: e.CACHE_STREAM_MAX_LAG_MS,
+    cacheResyncReadRate: e.CACHE_RESYNC_READ_RATE,
     dataDir: e.DATA_DIR,
     logLevel: e.LOG_LEVEL,
   };

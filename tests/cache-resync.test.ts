@@ -1,0 +1,246 @@
+// The full cache resync (src/cache/cache-resync.ts, the CLI src/cli/resync-cache.ts,
+// the server's monitor src/cache/resync-monitor.ts) against a running server
+// on the real stores: the cache emptied under it comes back equal to DynamoDB
+// for the window, by the CLI or by the server itself; a run killed midway
+// resumes; lists skip the cache until a needed resync completes; bad input
+// exits non-zero with one line.
+import { spawn } from "node:child_process";
+import path from "node:path";
+import { QueryCommand } from "@aws-sdk/lib-dynamodb";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { RESYNC_LOCK_CLASS, resyncLockKey } from "../src/cache/cache-resync";
+import { ReadThrottle } from "../src/cache/resync-source";
+import { ResyncStateStore } from "../src/cache/resync-state";
+import { StoreCallCounter } from "../src/infra/store-calls";
+import { JobsDocument } from "./generated/graphql";
+import { createUserWithToken, createVm } from "./support/factories";
+import { daysAgo, putJobItem } from "./support/fixtures";
+import { startTestServer, type TestServer } from "./support/test-server";
+
+const ROOT = path.resolve(import.meta.dirname, "..");
+const POLL = { timeout: 90_000, interval: 200 };
+vi.setConfig({ testTimeout: 240_000 });
+
+let t: TestServer;
+let token: string;
+let db: pg.Client;
+let vmId: string;
+const window: string[] = [];
+
+beforeAll(async () => {
+  t = await startTestServer({ CACHE_STREAM: "on" });
+  token = (await createUserWithToken(t, "dev")).token;
+  db = new pg.Client({ connectionString: t.databaseUrl });
+  await db.connect();
+  vmId = (await createVm(t, token)).id;
+  // 40 jobs of the window (started a day ago, so none is "too young to be cached"),
+  // one with more lines than one write takes (5,000), and one job older than the window.
+  const lines = t.server.container.repositories.logLines;
+  for (let i = 0; i < 40; i++) {
+    const id = await putJobItem(t, { vmId, startedAt: daysAgo(1, i * 1000), status: i % 3 ? "success" : "running" });
+    window.push(id);
+    const count = i === 7 ? 5_200 : i % 4;
+    const base = Date.UTC(2026, 10, 26, 9, 0, 0) * 1000;
+    const ts = (n: number) => `${new Date(Math.floor((base + n) / 1000)).toISOString().slice(0, 19)}.${String((base + n) % 1_000_000).padStart(6, "0")}Z`;
+    await lines.append(Array.from({ length: count }, (_, n) => ({ jobId: id, ts: ts(n), stream: n % 2 ? "stderr" : "stdout", data: `line ${n} of ${id}` })));
+  }
+  await putJobItem(t, { vmId, startedAt: daysAgo(9) });
+}, 240_000);
+
+afterAll(async () => {
+  await db?.end();
+  await t?.close();
+});
+
+const monitor = () => t.server.container.cache.resync!;
+
+/** The window as DynamoDB holds it: each job's row and its lines. */
+async function dynamoWindow(): Promise<string[]> {
+  const out: string[] = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const page = await t.stores.dynamo.doc.send(
+      new QueryCommand({
+        TableName: t.stores.tables.jobs,
+        IndexName: "byStartedAt",
+        KeyConditionExpression: "kind = :k AND startedAt >= :s",
+        ExpressionAttributeValues: { ":k": "job", ":s": daysAgo(7).toISOString() },
+        ExclusiveStartKey: start,
+      }),
+    );
+    for (const job of page.Items ?? []) {
+      out.push(`job ${job.jobId} ${job.vmId} ${job.status} ${new Date(job.startedAt).toISOString()}`);
+      let from: Record<string, unknown> | undefined;
+      do {
+        const logs = await t.stores.dynamo.doc.send(
+          new QueryCommand({ TableName: t.stores.tables.logs, KeyConditionExpression: "jobId = :j", ExpressionAttributeValues: { ":j": job.jobId }, ExclusiveStartKey: from }),
+        );
+        for (const line of logs.Items ?? []) out.push(`line ${line.jobId} ${line.ts} ${line.stream} ${line.data}`);
+        from = logs.LastEvaluatedKey;
+      } while (from);
+    }
+    start = page.LastEvaluatedKey;
+  } while (start);
+  return out.sort();
+}
+
+/** The same, as the cache holds it (every row: nothing outside the window may be there either). */
+async function cacheRows(): Promise<string[]> {
+  const jobs = await db.query(`SELECT id::text, vm_id, status, started_at FROM jobs`);
+  const lines = await db.query(
+    `SELECT job_id::text, to_char(ts AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS ts, stream, data FROM job_logs`,
+  );
+  return [
+    ...jobs.rows.map((j) => `job ${j.id} ${j.vm_id} ${j.status} ${j.started_at.toISOString()}`),
+    ...lines.rows.map((l) => `line ${l.job_id} ${l.ts} ${l.stream} ${l.data}`),
+  ].sort();
+}
+
+const emptyCache = () => db.query("TRUNCATE job_logs, jobs");
+const state = () => new ResyncStateStore(db, t.stores.tables.jobs).get();
+
+function resyncCli(args: string[] = [], env: Record<string, string> = {}) {
+  const child = spawn(process.execPath, ["--import", "tsx", "src/cli/resync-cache.ts", ...args], {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      DATABASE_URL: t.databaseUrl,
+      DYNAMODB_ENDPOINT: t.dynamoEndpoint,
+      DYNAMODB_TABLE_PREFIX: t.tablePrefix,
+      ...env,
+    },
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  let stderr = "";
+  child.stderr.on("data", (chunk) => (stderr += chunk));
+  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  return { child, exited, stderr: () => stderr };
+}
+
+describe("make resync-cache", () => {
+  it("rebuilds the cache emptied under a running server: equal to DynamoDB for the window", async () => {
+    await expect.poll(() => t.server.container.cache.stream!.status().role, POLL).toBe("leader");
+    const expected = await dynamoWindow();
+    expect(expected.filter((row) => row.startsWith("job "))).toHaveLength(40);
+    await emptyCache();
+    const run = resyncCli();
+    expect(await run.exited).toBe(0);
+    expect(run.stderr()).toMatch(/resync-cache: (done: \d+ jobs|done by the resync it waited for)/);
+    expect(await cacheRows()).toEqual(expected);
+    expect((await state())?.status).toBe("done");
+  });
+
+  it("killed midway, run again: resumes from its checkpoint, same result", async () => {
+    await monitor().stop(); // the server would resume the abandoned run itself; here the CLI must
+    try {
+      const expected = await dynamoWindow();
+      await emptyCache();
+      // A slow read rate so the kill lands midway.
+      const first = resyncCli(["--read-rate", "4"]);
+      await expect.poll(async () => (await state())?.status, POLL).toBe("running");
+      await expect.poll(async () => (await state())?.jobsDone ?? 0, POLL).toBeGreaterThanOrEqual(3);
+      first.child.kill("SIGKILL");
+      await first.exited;
+      const killed = await state();
+      expect(killed?.status).toBe("running");
+      expect(killed!.jobsDone).toBeLessThan(40);
+      expect(first.stderr()).toMatch(/resync-cache: jobs \d+\/4[01], lines \d+/);
+
+      const second = resyncCli();
+      expect(await second.exited).toBe(0);
+      expect(second.stderr()).toContain("(resumed)");
+      expect(await cacheRows()).toEqual(expected);
+      expect((await state())?.status).toBe("done");
+    } finally {
+      monitor().start();
+    }
+  });
+});
+
+describe("the server by itself", () => {
+  it("finds the cache empty while DynamoDB has jobs of the window and resyncs it", async () => {
+    const expected = await dynamoWindow();
+    await emptyCache();
+    await expect.poll(async () => (await state())?.status, POLL).not.toBe("done");
+    await expect.poll(async () => (await state())?.status, POLL).toBe("done");
+    expect(await cacheRows()).toEqual(expected);
+    await expect.poll(() => monitor().pending(), POLL).toBe(false);
+  });
+
+  it("until a needed resync completes, lists skip the cache (DynamoDB answers them, complete)", async () => {
+    // Hold the resync lock, as a run elsewhere would, so the server cannot run it yet.
+    const holder = new pg.Client({ connectionString: t.databaseUrl });
+    await holder.connect();
+    const calls = new StoreCallCounter({ dynamo: t.stores.dynamo.raw });
+    try {
+      await holder.query("SELECT pg_advisory_lock($1, $2)", [RESYNC_LOCK_CLASS, resyncLockKey(t.stores.tables.jobs)]);
+      await new ResyncStateStore(db, t.stores.tables.jobs).markNeeded("test: marked by hand");
+      await expect.poll(() => monitor().pending(), POLL).toBe(true);
+      calls.reset();
+      const listed = await t.gql(JobsDocument, { filter: { vmId, startedAfter: daysAgo(2).toISOString() }, first: 50 }, { token });
+      expect(listed.data!.jobs.edges).toHaveLength(40);
+      expect(calls.count("dynamodb", "Query")).toBeGreaterThan(0);
+
+      await holder.query("SELECT pg_advisory_unlock_all()");
+      await expect.poll(async () => (await state())?.status, POLL).toBe("done");
+      await expect.poll(() => monitor().pending(), POLL).toBe(false);
+      await expect.poll(() => t.server.container.cache.stream!.lagMs() < 5_000, POLL).toBe(true);
+      calls.reset();
+      const again = await t.gql(JobsDocument, { filter: { vmId, startedAfter: daysAgo(2).toISOString() }, first: 50 }, { token });
+      expect(again.data!.jobs.edges).toHaveLength(40);
+      expect(calls.count("dynamodb", "Query")).toBe(0);
+    } finally {
+      calls.detach();
+      await holder.end();
+    }
+  });
+});
+
+describe("bad input", () => {
+  const oneLine = (text: string) => text.trim().split("\n");
+
+  it("a bad --since exits non-zero with one line, and starts nothing", async () => {
+    const before = await state();
+    for (const since of ["yesterday", "2026-13-45", "2026-02-30", "2999-01-01"]) {
+      const run = resyncCli(["--since", since]);
+      expect(await run.exited).toBe(1);
+      expect(oneLine(run.stderr())).toHaveLength(1);
+      expect(run.stderr()).toMatch(/^resync-cache: --since /);
+    }
+    expect(await state()).toEqual(before);
+  });
+
+  it("an unknown option or a bad --read-rate exits non-zero with one line", async () => {
+    for (const args of [["--read-rate", "0"], ["--read-rate", "fast"], ["--bogus"]]) {
+      const run = resyncCli(args);
+      expect(await run.exited).toBe(1);
+      expect(oneLine(run.stderr())).toHaveLength(1);
+    }
+  });
+
+  it("an unreachable PostgreSQL or DynamoDB exits non-zero with one line naming it", async () => {
+    const pgDown = resyncCli([], { DATABASE_URL: "postgresql://postgres@127.0.0.1:1/postgres" });
+    expect(await pgDown.exited).toBe(1);
+    expect(oneLine(pgDown.stderr())).toEqual([expect.stringMatching(/^resync-cache: failed: cannot reach PostgreSQL at 127\.0\.0\.1:1/)]);
+    const dynamoDown = resyncCli([], { DYNAMODB_ENDPOINT: "http://127.0.0.1:1" });
+    expect(await dynamoDown.exited).toBe(1);
+    expect(oneLine(dynamoDown.stderr())).toEqual([expect.stringMatching(/^resync-cache: failed: cannot (reach|read) DynamoDB at http:\/\/127\.0\.0\.1:1/)]);
+  });
+});
+
+describe("the read throttle", () => {
+  it("lets a call through when out of debt and makes the next wait for what it consumed", () => {
+    let now = 0;
+    const throttle = new ReadThrottle(100, () => now);
+    expect(throttle.delayMs()).toBe(0);
+    throttle.pay(250); // 100 in the bucket, 150 owed: 1.5 s at 100 units/s
+    expect(throttle.delayMs()).toBe(1_500);
+    now += 1_000;
+    expect(throttle.delayMs()).toBe(500);
+    now += 10_000; // a full bucket at most: one second's worth
+    throttle.pay(150);
+    expect(throttle.delayMs()).toBe(500);
+    expect(throttle.spent).toBe(400);
+  });
+});
