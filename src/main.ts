@@ -4,7 +4,7 @@ import { schedulePurge } from "./cache/purge-schedule.js";
 import { ConfigError, loadConfig, type Config } from "./config/env.js";
 import { createLogger, wantsPrettyLogs } from "./infra/logger.js";
 import { startServer } from "./server.js";
-import { openStores } from "./stores.js";
+import { openStores, type OpenStores } from "./stores.js";
 
 let config: Config;
 try {
@@ -18,12 +18,25 @@ try {
 }
 
 const logger = createLogger(config.logLevel, { pretty: wantsPrettyLogs(config.isProduction) });
+// An embedded store that died and could not be restarted ends the process
+// with one line, instead of serving SERVICE_UNAVAILABLE for good.
+let storesToClose: OpenStores | undefined;
+const storeLost = (message: string) => {
+  console.error(`cannot go on: ${message}`);
+  setTimeout(() => process.exit(1), 5_000).unref();
+  if (!storesToClose) process.exit(1);
+  void storesToClose
+    .close()
+    .catch(() => undefined)
+    .finally(() => process.exit(1));
+};
 // A store that cannot be opened (unreachable, not installed) ends the process
 // with one clear line rather than a stack trace.
-const opened = await openStores(config, logger).catch((error: unknown) => {
+const opened = await openStores(config, logger, { onStoreLost: storeLost }).catch((error: unknown) => {
   console.error(`cannot start: ${error instanceof Error ? error.message : String(error)}`);
   process.exit(1);
 });
+storesToClose = opened;
 // ADMIN_EMAIL / ADMIN_PASSWORD: the first admin (idempotent), ensured before
 // listening so it can sign in from the first request. Without it the operator
 // may have no way in, so a failure stops the process.
