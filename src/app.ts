@@ -20,6 +20,7 @@ import { requestLog } from "./infra/request-log.js";
 import { createRestErrorHandler, notFoundHandler } from "./rest/errors.js";
 import { REST_PREFIX } from "./rest/openapi.js";
 import { createRestRouter } from "./rest/router.js";
+import { playgroundIntro } from "./graphql/playground-intro.js";
 
 export const GRAPHQL_PATH = "/graphql";
 /** GraphQL request bodies: generous for appendJobLogs batches, bounded for everything else. */
@@ -67,7 +68,7 @@ export async function createApp(container: Container, httpServer: Server): Promi
       logger.warn({ err: error }, "playground not installed (ruru is a development dependency); serving without it");
       return undefined;
     });
-    if (playground) app.use(playground.createPlaygroundRouter(GRAPHQL_PATH));
+    if (playground) app.use(playground.createPlaygroundRouter(GRAPHQL_PATH, playgroundIntro({ demo: config.demo })));
   }
   app.use(
     GRAPHQL_PATH,

@@ -2,6 +2,7 @@
 import { describePurge, purgeCache } from "./cache/cache-purge.js";
 import { schedulePurge } from "./cache/purge-schedule.js";
 import { ConfigError, loadConfig, type Config } from "./config/env.js";
+import { describeDemoAccounts, seedDemo, storesAreEmpty } from "./demo/demo-seed.js";
 import { createLogger, wantsPrettyLogs } from "./infra/logger.js";
 import { startServer } from "./server.js";
 import { openStores, type OpenStores } from "./stores.js";
@@ -53,6 +54,20 @@ const server = await startServer(config, logger, opened.stores, {
   await opened.close();
   throw error;
 });
+// make demo: a new deployment gets the demo data set, and its accounts are printed as npm run seed prints them.
+if (config.demo) {
+  try {
+    if (await storesAreEmpty(server.container)) {
+      const seeded = await seedDemo(server.container, server.url);
+      console.log(`demo data seeded: ${seeded.vmsCreated} VMs; ${seeded.commandsNote}`);
+    } else {
+      console.log("demo: the stores are not empty, nothing seeded (npm run seed, with the server stopped, resets the demo accounts)");
+    }
+    console.log(describeDemoAccounts());
+  } catch (error) {
+    logger.error({ err: error }, "demo seed failed; serving without it");
+  }
+}
 logger.info({ url: `${server.url}/graphql`, env: config.nodeEnv }, "serving GraphQL (playground at the same URL in a browser)");
 
 const purgeTimer = config.purgeSchedule

@@ -2,69 +2,16 @@
 // out-of-memory kill would take them): each is restarted on its data
 // directory and the server recovers, logging it; one that cannot come back
 // ends the server with one line and a non-zero exit.
-import { spawn, execFileSync, type ChildProcess } from "node:child_process";
-import { chmodSync, readFileSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
+import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { rm } from "node:fs/promises";
 import { createServer, type Server } from "node:net";
-import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { startDevServer, waitFor, type DevServer } from "./support/dev-server";
 
-const ROOT = path.resolve(import.meta.dirname, "..");
 const POLL = { timeout: 90_000, interval: 250 };
-
-/** expect.poll for hooks (it works inside tests only). */
-async function waitFor<T>(read: () => T | Promise<T>, ok: (value: T) => boolean, what: string): Promise<T> {
-  const deadline = Date.now() + POLL.timeout;
-  for (;;) {
-    const value = await read();
-    if (ok(value)) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: last ${JSON.stringify(value)}`);
-    await new Promise((r) => setTimeout(r, POLL.interval));
-  }
-}
 vi.setConfig({ testTimeout: 180_000 });
-
-interface DevServer {
-  child: ChildProcess;
-  dataDir: string;
-  url: () => string | undefined;
-  logs: () => Array<Record<string, unknown>>;
-  stderr: () => string;
-  exited: Promise<number | null>;
-}
-
-async function startDevServer(): Promise<DevServer> {
-  const root = await mkdtemp(path.join(tmpdir(), "vmo-restart-"));
-  chmodSync(root, 0o755); // as root, the embedded PostgreSQL runs as the user "postgres"
-  const dataDir = path.join(root, "data");
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !["DATABASE_URL", "DYNAMODB_ENDPOINT", "AWS_REGION"].includes(k)));
-  const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
-    cwd: ROOT,
-    env: { ...env, NODE_ENV: "development", PORT: "0", HOST: "127.0.0.1", DATA_DIR: dataDir, CACHE_STREAM: "off", LOG_LEVEL: "info" },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  const logs: Array<Record<string, unknown>> = [];
-  let out = "";
-  let stderr = "";
-  child.stdout!.on("data", (chunk) => {
-    out += chunk;
-    const lines = out.split("\n");
-    out = lines.pop()!;
-    for (const line of lines) if (line.startsWith("{")) logs.push(JSON.parse(line));
-  });
-  child.stderr!.on("data", (chunk) => (stderr += chunk));
-  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
-  const url = () => {
-    const serving = logs.find((l) => typeof l.url === "string" && String(l.msg).startsWith("serving GraphQL"));
-    return serving ? String(serving.url).replace(/\/graphql$/, "") : undefined;
-  };
-  await waitFor(url, (u) => u !== undefined, "the dev server to serve").catch((error) => {
-    child.kill("SIGKILL");
-    throw new Error(`${error.message}\n${stderr}`);
-  });
-  return { child, dataDir, url, logs: () => logs, stderr: () => stderr, exited };
-}
 
 async function readiness(base: string): Promise<unknown> {
   try {

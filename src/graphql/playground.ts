@@ -7,8 +7,9 @@ import { serveStatic } from "ruru/static";
 
 const STATIC_PATH = "/graphql/assets/";
 
-export function createPlaygroundRouter(endpoint: string): Router {
-  const html = ruruHTML({ endpoint, staticPath: STATIC_PATH });
+/** `firstTab`: the query editor's text in a new browser profile (playground-intro.ts). */
+export function createPlaygroundRouter(endpoint: string, firstTab?: string): Router {
+  const html = ruruHTML({ endpoint, staticPath: STATIC_PATH, clientConfig: { defaultQuery: firstTab } });
   const router = Router();
   const assets = serveStatic(STATIC_PATH);
   router.use(STATIC_PATH, (req, res, next) => {
