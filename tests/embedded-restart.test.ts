@@ -8,7 +8,8 @@ import { rm } from "node:fs/promises";
 import { createServer, type Server } from "node:net";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { startDevServer, waitFor, type DevServer } from "./support/dev-server";
+import { startDevServer, type DevServer } from "./support/dev-server";
+import { waitFor } from "./support/wait";
 
 const POLL = { timeout: 90_000, interval: 250 };
 vi.setConfig({ testTimeout: 180_000 });

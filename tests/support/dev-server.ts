@@ -6,20 +6,9 @@ import { chmodSync } from "node:fs";
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { waitFor } from "./wait";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
-const POLL = { timeout: 90_000, interval: 250 };
-
-/** expect.poll for hooks (it works inside tests only). */
-export async function waitFor<T>(read: () => T | Promise<T>, ok: (value: T) => boolean, what: string): Promise<T> {
-  const deadline = Date.now() + POLL.timeout;
-  for (;;) {
-    const value = await read();
-    if (ok(value)) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: last ${JSON.stringify(value)}`);
-    await new Promise((r) => setTimeout(r, POLL.interval));
-  }
-}
 
 export interface DevServer {
   child: ChildProcess;
