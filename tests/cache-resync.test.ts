@@ -15,7 +15,7 @@ import { ResyncStateStore } from "../src/cache/resync-state";
 import { StoreCallCounter } from "../src/infra/store-calls";
 import { JobsDocument } from "./generated/graphql";
 import { createUserWithToken, createVm } from "./support/factories";
-import { daysAgo, putJobItem } from "./support/fixtures";
+import { daysAgo, putJobItem, storedLogItems } from "./support/fixtures";
 import { startTestServer, type TestServer } from "./support/test-server";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
@@ -71,14 +71,7 @@ async function dynamoWindow(): Promise<string[]> {
     );
     for (const job of page.Items ?? []) {
       out.push(`job ${job.jobId} ${job.vmId} ${job.status} ${new Date(job.startedAt).toISOString()}`);
-      let from: Record<string, unknown> | undefined;
-      do {
-        const logs = await t.stores.dynamo.doc.send(
-          new QueryCommand({ TableName: t.stores.tables.logs, KeyConditionExpression: "jobId = :j", ExpressionAttributeValues: { ":j": job.jobId }, ExclusiveStartKey: from }),
-        );
-        for (const line of logs.Items ?? []) out.push(`line ${line.jobId} ${line.ts} ${line.stream} ${line.data}`);
-        from = logs.LastEvaluatedKey;
-      } while (from);
+      for (const line of await storedLogItems(t, job.jobId)) out.push(`line ${line.jobId} ${line.ts} ${line.stream} ${line.data}`);
     }
     start = page.LastEvaluatedKey;
   } while (start);

@@ -20,6 +20,7 @@ import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { TableNames } from "../infra/dynamodb/tables.js";
 import type { LogLine } from "../logs/log-line.model.js";
 import { cacheHorizon } from "./cache-policy.js";
+import { lockKey } from "./cache-stream.js";
 import type { JobCacheRepository } from "./job-cache.repository.js";
 import { ReadThrottle, ResyncSource } from "./resync-source.js";
 import { ResyncStateStore, isPending, type ResyncState } from "./resync-state.js";
@@ -29,11 +30,8 @@ export const RESYNC_LOCK_CLASS = 0x766d6f72;
 /** Lines upserted per transaction: a job with a million lines is not one transaction. */
 const LINES_PER_WRITE = 5_000;
 
-export function resyncLockKey(name: string): number {
-  let hash = 0x811c9dc5;
-  for (const char of name) hash = Math.imul(hash ^ char.charCodeAt(0), 0x01000193);
-  return hash & 0x7fffffff;
-}
+/** The resync lock's second key: the same hash of the jobs table's name as the stream's lock. */
+export const resyncLockKey = lockKey;
 
 export interface ResyncProgress {
   jobsDone: number;

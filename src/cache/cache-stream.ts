@@ -108,7 +108,7 @@ export interface Shard {
 const LOCK_CLASS = 0x766d6f73;
 const APP_NAME = "vmo-cache-stream";
 
-function lockKey(name: string): number {
+export function lockKey(name: string): number {
   let hash = 0x811c9dc5;
   for (const char of name) hash = Math.imul(hash ^ char.charCodeAt(0), 0x01000193);
   return hash & 0x7fffffff;

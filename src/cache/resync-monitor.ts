@@ -81,9 +81,17 @@ export class ResyncMonitor {
   start(): void {
     if (this.timer) return;
     this.abort = new AbortController();
+    let failures = 0;
     const loop = () => {
       this.tick = this.poll()
-        .catch((error: unknown) => this.deps.logger.warn({ err: error }, "cache resync monitor: check failed; will retry"))
+        .then(() => {
+          failures = 0;
+        })
+        .catch((error: unknown) => {
+          // Once per outage at warn (PostgreSQL down answers every 2 s).
+          const log = failures++ === 0 ? this.deps.logger.warn.bind(this.deps.logger) : this.deps.logger.debug.bind(this.deps.logger);
+          log({ err: error, failures }, "cache resync monitor: check failed; will retry");
+        })
         .finally(() => {
           if (!this.abort.signal.aborted) this.timer = setTimeout(loop, this.options.pollMs);
         });
