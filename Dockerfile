@@ -25,7 +25,8 @@ RUN npm ci --omit=dev --legacy-peer-deps --ignore-scripts --no-audit --no-fund &
 
 # Final stage: the compiled server, its migrations and the production install.
 FROM node:22-bookworm-slim
-ENV NODE_ENV=production PORT=4000
+# DATA_DIR: where a full cache resync keeps its checkpoint file (src/cache/resync-state.ts); /app is not writable.
+ENV NODE_ENV=production PORT=4000 DATA_DIR=/tmp/vmo
 WORKDIR /app
 COPY --from=deps /app/node_modules node_modules
 COPY --from=build /app/dist dist

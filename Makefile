@@ -37,7 +37,7 @@ tables: $(STAMP)
 purge-cache: $(STAMP)
 	npm run --silent purge-cache
 
-## Rebuilds the cache from DynamoDB for every job of the last CACHE_TTL_DAYS (ARGS="--since 2026-11-25 --read-rate 50").
+## Rebuilds the cache from DynamoDB for every job of the last CACHE_TTL_DAYS (ARGS="--since 2026-11-25 --read-rate 50 --state FILE"; the checkpoint defaults to DATA_DIR).
 resync-cache: $(STAMP)
 	npm run --silent resync-cache -- $(ARGS)
 

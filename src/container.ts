@@ -11,6 +11,7 @@ import { CacheBackfill } from "./cache/cache-backfill.js";
 import { CacheReads } from "./cache/cache-policy.js";
 import { CacheStream } from "./cache/cache-stream.js";
 import { ResyncMonitor } from "./cache/resync-monitor.js";
+import { defaultStatePath } from "./cache/resync-state.js";
 import { reportCacheWriter } from "./cache/cache.metrics.js";
 import { CacheWriter } from "./cache/cache-writer.js";
 import { JobCacheRepository } from "./cache/job-cache.repository.js";
@@ -100,12 +101,19 @@ export function createContainer(config: Config, logger: Logger, stores: Stores):
           metrics: metrics.cache,
           logger,
           onTrimmed: () => resync?.trimmed(),
+          onLeading: async () => resync?.leading(),
         })
       : undefined;
   if (stream && stores.databaseUrl) {
     resync = new ResyncMonitor(
       { prisma: stores.prisma, databaseUrl: stores.databaseUrl, doc: stores.dynamo.doc, tables: stores.tables, jobCache: repositories.jobCache, stream, logger },
-      { ttlDays: config.cacheTtlDays, readRate: config.cacheResyncReadRate, pollMs: 2_000, checkEveryMs: 30_000 },
+      {
+        ttlDays: config.cacheTtlDays,
+        readRate: config.cacheResyncReadRate,
+        pollMs: 2_000,
+        checkEveryMs: 30_000,
+        statePath: defaultStatePath(config.dataDir, stores.tables.jobs),
+      },
     );
   }
   if (stream) metrics.cache.observe({ streamLagMs: () => stream.lagMs(), streamLeader: () => stream.status().role === "leader" });

@@ -2,34 +2,39 @@
 // the server's monitor src/cache/resync-monitor.ts) against a running server
 // on the real stores: the cache emptied under it comes back equal to DynamoDB
 // for the window, by the CLI or by the server itself; a run killed midway
-// resumes; lists skip the cache until a needed resync completes; bad input
-// exits non-zero with one line.
+// resumes from its state file; lists skip the cache, on every instance, while
+// the resync lock is held; bad input exits non-zero with one line. No table
+// holds any of it (the state is the lock, and a checkpoint file).
 import { spawn } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { QueryCommand } from "@aws-sdk/lib-dynamodb";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { RESYNC_LOCK_CLASS, resyncLockKey } from "../src/cache/cache-resync";
 import { ReadThrottle } from "../src/cache/resync-source";
-import { ResyncStateStore } from "../src/cache/resync-state";
+import { ResyncStateFile, defaultStatePath } from "../src/cache/resync-state";
 import { StoreCallCounter } from "../src/infra/store-calls";
 import { JobsDocument } from "./generated/graphql";
 import { createUserWithToken, createVm } from "./support/factories";
 import { daysAgo, putJobItem, storedLogItems } from "./support/fixtures";
-import { startTestServer, type TestServer } from "./support/test-server";
+import { startPeerServer, startTestServer, type TestServer } from "./support/test-server";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
 const POLL = { timeout: 90_000, interval: 200 };
 vi.setConfig({ testTimeout: 240_000 });
 
 let t: TestServer;
+let dataDir: string;
 let token: string;
 let db: pg.Client;
 let vmId: string;
 const window: string[] = [];
 
 beforeAll(async () => {
-  t = await startTestServer({ CACHE_STREAM: "on" });
+  dataDir = mkdtempSync(path.join(os.tmpdir(), "vmo-resync-"));
+  t = await startTestServer({ CACHE_STREAM: "on", DATA_DIR: dataDir });
   token = (await createUserWithToken(t, "dev")).token;
   db = new pg.Client({ connectionString: t.databaseUrl });
   await db.connect();
@@ -51,9 +56,17 @@ beforeAll(async () => {
 afterAll(async () => {
   await db?.end();
   await t?.close();
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 });
 
 const monitor = () => t.server.container.cache.resync!;
+const lockHeld = async () =>
+  (
+    await db.query<{ held: boolean }>(
+      `SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted AND classid = $1::int::oid AND objid = $2::int::oid) AS held`,
+      [RESYNC_LOCK_CLASS, resyncLockKey(t.stores.tables.jobs)],
+    )
+  ).rows[0]!.held;
 
 /** The window as DynamoDB holds it: each job's row and its lines. */
 async function dynamoWindow(): Promise<string[]> {
@@ -91,7 +104,9 @@ async function cacheRows(): Promise<string[]> {
 }
 
 const emptyCache = () => db.query("TRUNCATE job_logs, jobs");
-const state = () => new ResyncStateStore(db, t.stores.tables.jobs).get();
+/** A CLI run's checkpoint file (--state), one per test. */
+const statePath = (name: string) => path.join(dataDir, `${name}.json`);
+const state = (file: string) => new ResyncStateFile(file, t.stores.tables.jobs).read();
 
 function resyncCli(args: string[] = [], env: Record<string, string> = {}) {
   const child = spawn(process.execPath, ["--import", "tsx", "src/cli/resync-cache.ts", ...args], {
@@ -117,34 +132,38 @@ describe("make resync-cache", () => {
     const expected = await dynamoWindow();
     expect(expected.filter((row) => row.startsWith("job "))).toHaveLength(40);
     await emptyCache();
-    const run = resyncCli();
+    const file = statePath("rebuild");
+    const run = resyncCli(["--state", file]);
     expect(await run.exited).toBe(0);
     expect(run.stderr()).toMatch(/resync-cache: (done: \d+ jobs|done by the resync it waited for)/);
     expect(await cacheRows()).toEqual(expected);
-    expect((await state())?.status).toBe("done");
+    expect((await state(file))?.status).toBe("done");
   });
 
   it("killed midway, run again: resumes from its checkpoint, same result", async () => {
-    await monitor().stop(); // the server would resume the abandoned run itself; here the CLI must
+    await monitor().stop(); // the server would notice the empty cache and resync it itself; here the CLI must
     try {
       const expected = await dynamoWindow();
       await emptyCache();
       // A slow read rate so the kill lands midway.
-      const first = resyncCli(["--read-rate", "4"]);
-      await expect.poll(async () => (await state())?.status, POLL).toBe("running");
-      await expect.poll(async () => (await state())?.jobsDone ?? 0, POLL).toBeGreaterThanOrEqual(3);
+      const file = statePath("killed");
+      const first = resyncCli(["--read-rate", "4", "--state", file]);
+      await expect.poll(async () => (await state(file))?.status, POLL).toBe("running");
+      await expect.poll(async () => (await state(file))?.jobsDone ?? 0, POLL).toBeGreaterThanOrEqual(3);
       first.child.kill("SIGKILL");
       await first.exited;
-      const killed = await state();
+      const killed = await state(file);
       expect(killed?.status).toBe("running");
       expect(killed!.jobsDone).toBeLessThan(40);
       expect(first.stderr()).toMatch(/resync-cache: jobs \d+\/4[01], lines \d+/);
+      // The kill released the lock with the session (once PostgreSQL sees it gone).
+      await expect.poll(() => lockHeld(), POLL).toBe(false);
 
-      const second = resyncCli();
+      const second = resyncCli(["--state", file]);
       expect(await second.exited).toBe(0);
       expect(second.stderr()).toContain("(resumed)");
       expect(await cacheRows()).toEqual(expected);
-      expect((await state())?.status).toBe("done");
+      expect((await state(file))?.status).toBe("done");
     } finally {
       monitor().start();
     }
@@ -154,38 +173,106 @@ describe("make resync-cache", () => {
 describe("the server by itself", () => {
   it("finds the cache empty while DynamoDB has jobs of the window and resyncs it", async () => {
     const expected = await dynamoWindow();
+    const own = defaultStatePath(dataDir, t.stores.tables.jobs);
+    rmSync(own, { force: true });
     await emptyCache();
-    await expect.poll(async () => (await state())?.status, POLL).not.toBe("done");
-    await expect.poll(async () => (await state())?.status, POLL).toBe("done");
+    // Nothing else writes the cache here: only the server's own resync can fill it.
+    await expect.poll(() => cacheRows(), POLL).toEqual(expected);
+    await expect.poll(() => monitor().pending(), POLL).toBe(false);
+    expect((await state(own))?.status).toBe("done");
+    expect(await lockHeld()).toBe(false);
+  });
+
+  it("while a resync holds its lock (here: a stand-in), lists on every instance skip the cache (DynamoDB answers them, complete)", async () => {
+    const peer = await startPeerServer(t, { CACHE_STREAM: "on", DATA_DIR: dataDir });
+    const holder = new pg.Client({ connectionString: t.databaseUrl });
+    await holder.connect();
+    const calls = new StoreCallCounter({ dynamo: t.stores.dynamo.raw });
+    const peerCalls = new StoreCallCounter({ dynamo: peer.stores.dynamo.raw });
+    const list = (server: TestServer) =>
+      server.gql(JobsDocument, { filter: { vmId, startedAfter: daysAgo(2).toISOString() }, first: 50 }, { token });
+    try {
+      await expect.poll(() => peer.server.container.cache.resync!.pending(), POLL).toBe(false);
+      await holder.query("SELECT pg_advisory_lock($1, $2)", [RESYNC_LOCK_CLASS, resyncLockKey(t.stores.tables.jobs)]);
+      await expect.poll(() => monitor().pending(), POLL).toBe(true);
+      await expect.poll(() => peer.server.container.cache.resync!.pending(), POLL).toBe(true);
+      for (const [server, counter] of [[t, calls], [peer, peerCalls]] as const) {
+        counter.reset();
+        const listed = await list(server);
+        expect(listed.data!.jobs.edges).toHaveLength(40);
+        expect(counter.count("dynamodb", "Query")).toBeGreaterThan(0);
+      }
+
+      await holder.query("SELECT pg_advisory_unlock_all()");
+      for (const server of [t, peer]) {
+        await expect.poll(() => server.server.container.cache.resync!.pending(), POLL).toBe(false);
+        await expect.poll(() => server.server.container.cache.stream!.lagMs() < 5_000, POLL).toBe(true);
+      }
+      for (const [server, counter] of [[t, calls], [peer, peerCalls]] as const) {
+        counter.reset();
+        const again = await list(server);
+        expect(again.data!.jobs.edges).toHaveLength(40);
+        expect(counter.count("dynamodb", "Query")).toBe(0);
+      }
+    } finally {
+      calls.detach();
+      peerCalls.detach();
+      await holder.end();
+      await peer.close();
+    }
+  });
+
+  it("a resync found needed is distrusted from the moment it is found, before its run takes the lock", async () => {
+    // trimmed() as the stream consumer calls it: the leader needs a resync; pending() says so at once.
+    await expect.poll(() => t.server.container.cache.stream!.status().role, POLL).toBe("leader");
+    const expected = await dynamoWindow();
+    monitor().trimmed();
+    expect(monitor().pending()).toBe(true);
+    await expect.poll(() => monitor().pending(), POLL).toBe(false);
+    expect(await cacheRows()).toEqual(expected);
+    expect((await state(defaultStatePath(dataDir, t.stores.tables.jobs)))?.reason).toMatch(/trimmed/);
+  });
+  it("a consumer that takes the lead after the cache went unwritten longer than the stream keeps records resyncs", async () => {
+    const stream = t.server.container.cache.stream!;
+    await expect.poll(() => stream.status().role, POLL).toBe("leader");
+    const expected = await dynamoWindow();
+    const own = defaultStatePath(dataDir, t.stores.tables.jobs);
+    rmSync(own, { force: true });
+    await stream.stop();
+    // As if every consumer had been away 25 h: the cache's newest write is older than the jobs DynamoDB has since.
+    await db.query(`UPDATE jobs SET cached_at = now() - interval '25 hours'`);
+    stream.start();
+    await expect.poll(async () => (await state(own))?.status, POLL).toBe("done");
+    expect((await state(own))?.reason).toMatch(/longer ago than the stream keeps records/);
+    // The restarted consumer's replay from TRIM_HORIZON also cached the fixture's job older than the window (the purge's to drop).
+    await db.query(`DELETE FROM jobs WHERE started_at < $1`, [daysAgo(7)]);
     expect(await cacheRows()).toEqual(expected);
     await expect.poll(() => monitor().pending(), POLL).toBe(false);
   });
 
-  it("until a needed resync completes, lists skip the cache (DynamoDB answers them, complete)", async () => {
-    // Hold the resync lock, as a run elsewhere would, so the server cannot run it yet.
-    const holder = new pg.Client({ connectionString: t.databaseUrl });
-    await holder.connect();
-    const calls = new StoreCallCounter({ dynamo: t.stores.dynamo.raw });
+  it("a server finds its own run cut short by a kill (its checkpoint file says running) and resumes it", async () => {
+    const own = defaultStatePath(dataDir, t.stores.tables.jobs);
+    const expected = await dynamoWindow();
+    await new ResyncStateFile(own, t.stores.tables.jobs).write({
+      status: "running",
+      reason: "test: a run killed after 5 jobs",
+      since: daysAgo(7).toISOString(),
+      cursor: null,
+      jobsDone: 5,
+      linesDone: 0,
+      startedAt: new Date().toISOString(),
+      finishedAt: null,
+    });
+    await emptyCache();
+    const peer = await startPeerServer(t, { CACHE_STREAM: "on", DATA_DIR: dataDir });
     try {
-      await holder.query("SELECT pg_advisory_lock($1, $2)", [RESYNC_LOCK_CLASS, resyncLockKey(t.stores.tables.jobs)]);
-      await new ResyncStateStore(db, t.stores.tables.jobs).markNeeded("test: marked by hand");
-      await expect.poll(() => monitor().pending(), POLL).toBe(true);
-      calls.reset();
-      const listed = await t.gql(JobsDocument, { filter: { vmId, startedAfter: daysAgo(2).toISOString() }, first: 50 }, { token });
-      expect(listed.data!.jobs.edges).toHaveLength(40);
-      expect(calls.count("dynamodb", "Query")).toBeGreaterThan(0);
-
-      await holder.query("SELECT pg_advisory_unlock_all()");
-      await expect.poll(async () => (await state())?.status, POLL).toBe("done");
-      await expect.poll(() => monitor().pending(), POLL).toBe(false);
-      await expect.poll(() => t.server.container.cache.stream!.lagMs() < 5_000, POLL).toBe(true);
-      calls.reset();
-      const again = await t.gql(JobsDocument, { filter: { vmId, startedAfter: daysAgo(2).toISOString() }, first: 50 }, { token });
-      expect(again.data!.jobs.edges).toHaveLength(40);
-      expect(calls.count("dynamodb", "Query")).toBe(0);
+      expect(peer.server.container.cache.resync!.pending()).toBe(true);
+      await expect.poll(async () => (await state(own))?.status, POLL).toBe("done");
+      expect((await state(own))?.reason).toBe("test: a run killed after 5 jobs");
+      expect(await cacheRows()).toEqual(expected);
+      await expect.poll(() => peer.server.container.cache.resync!.pending(), POLL).toBe(false);
     } finally {
-      calls.detach();
-      await holder.end();
+      await peer.close();
     }
   });
 });
@@ -194,14 +281,14 @@ describe("bad input", () => {
   const oneLine = (text: string) => text.trim().split("\n");
 
   it("a bad --since exits non-zero with one line, and starts nothing", async () => {
-    const before = await state();
+    const file = statePath("bad-since");
     for (const since of ["yesterday", "2026-13-45", "2026-02-30", "2999-01-01"]) {
-      const run = resyncCli(["--since", since]);
+      const run = resyncCli(["--since", since, "--state", file]);
       expect(await run.exited).toBe(1);
       expect(oneLine(run.stderr())).toHaveLength(1);
       expect(run.stderr()).toMatch(/^resync-cache: --since /);
     }
-    expect(await state()).toEqual(before);
+    expect(existsSync(file)).toBe(false);
   });
 
   it("an unknown option or a bad --read-rate exits non-zero with one line", async () => {

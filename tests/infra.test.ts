@@ -54,8 +54,7 @@ describe("migrations", () => {
     const { rows } = await client.query(
       `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name`,
     );
-    // The seed's three, and the cache's resync bookkeeping (src/cache/resync-state.ts).
-    expect(rows.map((r) => r.table_name)).toEqual(["_prisma_migrations", "cache_resync", "job_logs", "jobs", "users"]);
+    expect(rows.map((r) => r.table_name)).toEqual(["_prisma_migrations", "job_logs", "jobs", "users"]);
     await expect(
       client.query(`INSERT INTO users (email, password_hash, role) VALUES ('x@example.com', 'h', 'root')`),
     ).rejects.toThrow(/check constraint/);

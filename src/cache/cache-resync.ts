@@ -6,15 +6,16 @@
 // - One at a time: a session advisory lock on its own connection. The server
 //   only tries it (another holder is doing the work); `make resync-cache`
 //   waits for it, then finds the work done or resumes it.
+// - "Running" is not stored anywhere: it is this lock being held, which every
+//   instance sees in pg_locks (resync-monitor.ts); while it is held, lists
+//   skip the cache.
 // - Resumable: after each job its cursor (startedAt, jobId: the byStartedAt
-//   index's order) and the counts are saved in cache_resync; a run that finds
-//   a pending resync of the same window continues after that job. A job is
-//   written in chunks and the cursor moves only after its last one, so a kill
-//   mid-job redoes that job.
+//   index's order) and the counts are saved in a state file
+//   (resync-state.ts; no table); a run that finds a running checkpoint of the
+//   same window there continues after that job. A job is written in chunks and
+//   the cursor moves only after its last one, so a kill mid-job redoes that job.
 // - Throttled: ReadThrottle holds DynamoDB reads to `readRate` capacity units
 //   a second.
-// - While a resync is pending (needed or running), cache_resync says so and
-//   every instance's lists skip the cache (resync-monitor.ts).
 import pg from "pg";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { TableNames } from "../infra/dynamodb/tables.js";
@@ -23,7 +24,7 @@ import { cacheHorizon } from "./cache-policy.js";
 import { lockKey } from "./cache-stream.js";
 import type { JobCacheRepository } from "./job-cache.repository.js";
 import { ReadThrottle, ResyncSource } from "./resync-source.js";
-import { ResyncStateStore, isPending, type ResyncState } from "./resync-state.js";
+import { ResyncStateFile, type ResyncCheckpoint } from "./resync-state.js";
 
 /** pg advisory lock (int, int): "vmor" and a hash of the jobs table's name, so deployments sharing a database do not share it. */
 export const RESYNC_LOCK_CLASS = 0x766d6f72;
@@ -61,8 +62,12 @@ export interface ResyncOptions {
   since?: Date;
   /** DynamoDB read capacity units per second. */
   readRate: number;
-  /** Why (kept in cache_resync, logged). */
+  /** Why (kept in the state file, logged). */
   reason: string;
+  /** The checkpoint file (resync-state.ts); unset: not resumable. */
+  statePath?: string;
+  /** Set (the server): a checkpoint that cannot be written is reported here and the run goes on, not resumable; unset (the CLI): the run fails. */
+  onStateError?(error: Error): void;
   /** Wait for a resync held elsewhere (the CLI) instead of answering "busy" (the server). */
   wait?: boolean;
   onWaiting?(): void;
@@ -75,7 +80,7 @@ export type ResyncResult =
   | { status: "done"; since: Date; jobs: number; lines: number; resumed: boolean }
   | { status: "busy" }
   /** Another process completed a resync while this one waited for the lock. */
-  | { status: "done-elsewhere"; state: ResyncState };
+  | { status: "done-elsewhere"; state: ResyncCheckpoint };
 
 export async function resyncCache(deps: ResyncDeps, options: ResyncOptions): Promise<ResyncResult> {
   const session = new pg.Client({ connectionString: deps.databaseUrl, application_name: "vmo-cache-resync", connectionTimeoutMillis: 5_000 });
@@ -90,9 +95,10 @@ export async function resyncCache(deps: ResyncDeps, options: ResyncOptions): Pro
       options.onWaiting?.();
       await session.query("SELECT pg_advisory_lock($1, $2)", lock);
     }
-    const store = new ResyncStateStore(session, deps.tables.jobs);
-    const state = await store.get();
-    if (state?.status === "done" && state.finishedAt && state.finishedAt.getTime() >= asked && !options.since) {
+    const store = options.statePath ? new ResyncStateFile(options.statePath, deps.tables.jobs) : undefined;
+    const state = (await store?.read()) ?? null;
+    // The run it waited for kept its checkpoint in the same file and completed.
+    if (state?.status === "done" && state.finishedAt && Date.parse(state.finishedAt) >= asked && !options.since) {
       return { status: "done-elsewhere", state };
     }
     return await run(deps, options, store, state);
@@ -101,20 +107,36 @@ export async function resyncCache(deps: ResyncDeps, options: ResyncOptions): Pro
   }
 }
 
-async function run(deps: ResyncDeps, options: ResyncOptions, store: ResyncStateStore, state: ResyncState | null): Promise<ResyncResult> {
-  const resume = isPending(state) && state!.since !== null && (!options.since || options.since.getTime() === state!.since.getTime());
-  const since = resume ? state!.since! : (options.since ?? cacheHorizon(options.ttlDays));
-  if (resume) await store.resume();
-  else await store.begin(since, options.reason);
+async function run(
+  deps: ResyncDeps,
+  options: ResyncOptions,
+  store: ResyncStateFile | undefined,
+  state: ResyncCheckpoint | null,
+): Promise<ResyncResult> {
+  const resume = state?.status === "running" && (!options.since || options.since.getTime() === Date.parse(state.since));
+  const since = resume ? new Date(state!.since) : (options.since ?? cacheHorizon(options.ttlDays));
   const cursor = resume ? state!.cursor : null;
   let jobsDone = resume ? state!.jobsDone : 0;
   let linesDone = resume ? state!.linesDone : 0;
+  const startedAt = resume ? state!.startedAt : new Date().toISOString();
+  const reason = resume ? state!.reason : options.reason;
+  let saving = store;
+  const save = async (status: "running" | "done", at: typeof cursor) => {
+    const finishedAt = status === "done" ? new Date().toISOString() : null;
+    try {
+      await saving?.write({ status, reason, since: since.toISOString(), cursor: at, jobsDone, linesDone, startedAt, finishedAt });
+    } catch (error) {
+      if (!options.onStateError) throw error;
+      options.onStateError(error as Error);
+      saving = undefined; // reported once; the rest of the run is not resumable
+    }
+  };
+  await save("running", cursor);
 
   const throttle = new ReadThrottle(options.readRate);
   const source = new ResyncSource(deps.doc, deps.tables, throttle, options.signal);
   const sinceKey = since.toISOString();
   let jobsTotal = await source.countJobs(sinceKey);
-  await store.setTotal(jobsTotal);
 
   const started = Date.now();
   const startJobs = jobsDone;
@@ -157,10 +179,10 @@ async function run(deps: ResyncDeps, options: ResyncOptions, store: ResyncStateS
     await deps.jobCache.upsert([job], pending);
     linesDone += pending.length;
     jobsDone++;
-    await store.checkpoint(at, jobsDone, linesDone);
+    await save("running", at);
     report();
   }
-  await store.finish();
+  await save("done", null);
   report(true);
   return { status: "done", since, jobs: jobsDone, lines: linesDone, resumed: resume };
 }

@@ -1,9 +1,13 @@
-// The full resync's durable state (table cache_resync, one row per
-// deployment): whether a resync is needed, the checkpoint of a running one,
-// and when the stream consumer was last caught up. Every instance reads it to
-// know whether lists may trust the cache; whoever holds the resync lock
-// (cache-resync.ts) writes the checkpoint.
-export type ResyncStatus = "needed" | "running" | "done";
+// A full resync's checkpoint, kept in a small JSON file (no table: PostgreSQL
+// holds only the seed's users, jobs and job_logs). `make resync-cache` takes
+// it from --state (default <DATA_DIR>/cache-resync.<jobs table>.json); the
+// server keeps its own runs' checkpoint at that default path under its
+// DATA_DIR. The file is replaced atomically (written beside it, then
+// renamed) after each job, so a kill leaves the last complete job's cursor.
+// Whether a resync is running is not stored: it is the resync lock being held
+// (cache-resync.ts, seen by every instance through pg_locks).
+import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import path from "node:path";
 
 /** The last job copied, in the byStartedAt index's order (startedAt, then jobId). */
 export interface ResyncCursor {
@@ -11,124 +15,55 @@ export interface ResyncCursor {
   jobId: string;
 }
 
-export interface ResyncState {
-  status: ResyncStatus;
+export interface ResyncCheckpoint {
+  /** The DynamoDB jobs table's name: a file of another deployment is not resumed. */
+  deployment: string;
+  /** running: started and not finished (a kill leaves it so); done: completed. */
+  status: "running" | "done";
   reason: string;
-  /** The window of the running (or last) resync: jobs started at or after it. */
-  since: Date | null;
+  /** The window: jobs started at or after it (ISO). */
+  since: string;
   cursor: ResyncCursor | null;
   jobsDone: number;
   linesDone: number;
-  jobsTotal: number | null;
-  startedAt: Date | null;
-  finishedAt: Date | null;
-  streamCaughtUpAt: Date | null;
+  startedAt: string;
+  finishedAt: string | null;
 }
 
-/** Runs one parameterized statement: a pg client, or Prisma through sqlOverPrisma. */
-export interface Sql {
-  query<R>(text: string, params: unknown[]): Promise<{ rows: R[] }>;
-}
+export const defaultStatePath = (dataDir: string, jobsTable: string): string =>
+  path.resolve(dataDir, `cache-resync.${jobsTable.replace(/[^\w.-]/g, "_")}.json`);
 
-export function sqlOverPrisma(prisma: { $queryRawUnsafe<T>(query: string, ...values: unknown[]): Promise<T> }): Sql {
-  return { query: async <R>(text: string, params: unknown[]) => ({ rows: await prisma.$queryRawUnsafe<R[]>(text, ...params) }) };
-}
-
-interface Row {
-  status: ResyncStatus;
-  reason: string;
-  since: Date | null;
-  cursor_started_at: string | null;
-  cursor_job_id: string | null;
-  jobs_done: number;
-  lines_done: string;
-  jobs_total: number | null;
-  started_at: Date | null;
-  finished_at: Date | null;
-  stream_caught_up_at: Date | null;
-}
-
-const toState = (row: Row): ResyncState => ({
-  status: row.status,
-  reason: row.reason,
-  since: row.since,
-  cursor: row.cursor_started_at && row.cursor_job_id ? { startedAt: row.cursor_started_at, jobId: row.cursor_job_id } : null,
-  jobsDone: row.jobs_done,
-  linesDone: Number(row.lines_done),
-  jobsTotal: row.jobs_total,
-  startedAt: row.started_at,
-  finishedAt: row.finished_at,
-  streamCaughtUpAt: row.stream_caught_up_at,
-});
-
-export const isPending = (state: ResyncState | null): boolean => state?.status === "needed" || state?.status === "running";
-
-export class ResyncStateStore {
+export class ResyncStateFile {
   constructor(
-    private readonly sql: Sql,
-    /** The DynamoDB jobs table's name: deployments sharing a database keep apart. */
+    readonly path: string,
     private readonly deployment: string,
   ) {}
 
-  async get(): Promise<ResyncState | null> {
-    const { rows } = await this.sql.query<Row>(`SELECT status, reason, since, cursor_started_at, cursor_job_id, jobs_done, lines_done::text AS lines_done, jobs_total,
-              started_at, finished_at, stream_caught_up_at
-       FROM cache_resync WHERE deployment = $1`, [this.deployment]);
-    return rows[0] ? toState(rows[0]) : null;
+  /** The checkpoint, or null: no file, another deployment's, or unreadable (then the run starts over: it is idempotent). */
+  async read(): Promise<ResyncCheckpoint | null> {
+    let text: string;
+    try {
+      text = await readFile(this.path, "utf8");
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") return null;
+      throw new Error(`cannot read the resync state file ${this.path}: ${(error as Error).message}`);
+    }
+    try {
+      const state = JSON.parse(text) as ResyncCheckpoint;
+      return state.deployment === this.deployment && (state.status === "running" || state.status === "done") ? state : null;
+    } catch {
+      return null;
+    }
   }
 
-  /** A resync is needed; a pending one (needed or running, with its checkpoint) stays as it is. */
-  async markNeeded(reason: string): Promise<void> {
-    await this.sql.query(
-      `INSERT INTO cache_resync (deployment, status, reason) VALUES ($1, 'needed', $2)
-       ON CONFLICT (deployment) DO UPDATE SET status = 'needed', reason = EXCLUDED.reason, since = NULL,
-         cursor_started_at = NULL, cursor_job_id = NULL, jobs_done = 0, lines_done = 0, jobs_total = NULL,
-         started_at = NULL, finished_at = NULL, updated_at = now()
-       WHERE cache_resync.status = 'done'`,
-      [this.deployment, reason],
-    );
-  }
-
-  /** Starts a run from the beginning of `since`'s window (forgetting any checkpoint). */
-  async begin(since: Date, reason: string): Promise<void> {
-    await this.sql.query(
-      `INSERT INTO cache_resync (deployment, status, reason, since, started_at) VALUES ($1, 'running', $2, $3, now())
-       ON CONFLICT (deployment) DO UPDATE SET status = 'running', reason = EXCLUDED.reason, since = EXCLUDED.since,
-         cursor_started_at = NULL, cursor_job_id = NULL, jobs_done = 0, lines_done = 0, jobs_total = NULL,
-         started_at = now(), finished_at = NULL, updated_at = now()`,
-      [this.deployment, reason, since],
-    );
-  }
-
-  /** Resumes the pending run where its checkpoint is. */
-  async resume(): Promise<void> {
-    await this.sql.query(`UPDATE cache_resync SET status = 'running', updated_at = now() WHERE deployment = $1`, [this.deployment]);
-  }
-
-  async setTotal(jobsTotal: number): Promise<void> {
-    await this.sql.query(`UPDATE cache_resync SET jobs_total = $2, updated_at = now() WHERE deployment = $1`, [this.deployment, jobsTotal]);
-  }
-
-  async checkpoint(cursor: ResyncCursor, jobsDone: number, linesDone: number): Promise<void> {
-    await this.sql.query(
-      `UPDATE cache_resync SET cursor_started_at = $2, cursor_job_id = $3, jobs_done = $4, lines_done = $5, updated_at = now()
-       WHERE deployment = $1`,
-      [this.deployment, cursor.startedAt, cursor.jobId, jobsDone, linesDone],
-    );
-  }
-
-  async finish(): Promise<void> {
-    await this.sql.query(`UPDATE cache_resync SET status = 'done', finished_at = now(), updated_at = now() WHERE deployment = $1`, [
-      this.deployment,
-    ]);
-  }
-
-  /** The stream consumer was caught up at `at` (the row is made if there is none). */
-  async recordStreamCaughtUp(at: Date): Promise<void> {
-    await this.sql.query(
-      `INSERT INTO cache_resync (deployment, status, reason, stream_caught_up_at) VALUES ($1, 'done', 'none yet', $2)
-       ON CONFLICT (deployment) DO UPDATE SET stream_caught_up_at = GREATEST(cache_resync.stream_caught_up_at, EXCLUDED.stream_caught_up_at)`,
-      [this.deployment, at],
-    );
+  async write(state: Omit<ResyncCheckpoint, "deployment">): Promise<void> {
+    const tmp = `${this.path}.${process.pid}.tmp`;
+    try {
+      await mkdir(path.dirname(this.path), { recursive: true });
+      await writeFile(tmp, `${JSON.stringify({ deployment: this.deployment, ...state }, null, 2)}\n`);
+      await rename(tmp, this.path);
+    } catch (error) {
+      throw new Error(`cannot write the resync state file ${this.path}: ${(error as Error).message}`);
+    }
   }
 }

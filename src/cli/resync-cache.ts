@@ -6,9 +6,12 @@
 //
 //   --since <ISO date>     start of the window (default: now - CACHE_TTL_DAYS)
 //   --read-rate <units/s>  DynamoDB read capacity units per second (default: CACHE_RESYNC_READ_RATE)
+//   --state <path>         the checkpoint file a killed run resumes from
+//                          (default: <DATA_DIR>/cache-resync.<jobs table>.json, the server's too)
 import { parseArgs } from "node:util";
 import { describeProgress, resyncCache } from "../cache/cache-resync.js";
 import { JobCacheRepository } from "../cache/job-cache.repository.js";
+import { defaultStatePath } from "../cache/resync-state.js";
 import { ConfigError, loadConfig } from "../config/env.js";
 import { createDynamo } from "../infra/dynamodb/client.js";
 import { tableNames } from "../infra/dynamodb/tables.js";
@@ -38,9 +41,9 @@ function parseRate(value: string | undefined, fallback: number): number {
   return rate;
 }
 
-let args: { since?: string; "read-rate"?: string };
+let args: { since?: string; "read-rate"?: string; state?: string };
 try {
-  args = parseArgs({ options: { since: { type: "string" }, "read-rate": { type: "string" } }, strict: true }).values;
+  args = parseArgs({ options: { since: { type: "string" }, "read-rate": { type: "string" }, state: { type: "string" } }, strict: true }).values;
 } catch (error) {
   fail((error as Error).message);
 }
@@ -60,6 +63,8 @@ const databaseUrl = config!.databaseUrl!;
 const dynamo = createDynamo({ endpoint: config!.dynamoEndpoint, region: config!.awsRegion });
 const prisma = createPrisma(databaseUrl);
 const tables = tableNames(config!.tablePrefix);
+if (args!.state === "") fail("--state needs a file path");
+const statePath = args!.state ?? defaultStatePath(config!.dataDir, tables.jobs);
 const where = { postgres: new URL(databaseUrl).host, dynamo: config!.dynamoEndpoint ?? `AWS ${config!.awsRegion}` };
 
 let code = 0;
@@ -71,6 +76,7 @@ try {
       since,
       readRate,
       reason: "make resync-cache",
+      statePath,
       wait: true,
       onWaiting: () => console.error("resync-cache: another resync holds the lock (a server, or another run); waiting for it"),
       onProgress: (p) => console.error(`resync-cache: ${p.resumed ? "(resumed) " : ""}${describeProgress(p)}`),
