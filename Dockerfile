@@ -15,15 +15,18 @@ COPY src src
 RUN npm run build
 
 # Stage 2: production dependencies only (no embedded stores, no Prisma CLI, no tsx).
+# --legacy-peer-deps: the Prisma CLI is an optional peer of @prisma/client, which
+# npm otherwise keeps in an --omit=dev install (~250 MB the runtime never loads).
 FROM node:22-bookworm-slim AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
 COPY scripts/prisma-generate.mjs scripts/
-RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
+RUN npm ci --omit=dev --legacy-peer-deps --ignore-scripts --no-audit --no-fund && npm cache clean --force
 
 # Final stage: the compiled server, its migrations and the production install.
 FROM node:22-bookworm-slim
-ENV NODE_ENV=production PORT=4000
+# DATA_DIR: where a full cache resync keeps its checkpoint file (src/cache/resync-state.ts); /app is not writable.
+ENV NODE_ENV=production PORT=4000 DATA_DIR=/tmp/vmo
 WORKDIR /app
 COPY --from=deps /app/node_modules node_modules
 COPY --from=build /app/dist dist

@@ -5,7 +5,7 @@ import { spawnSync } from "node:child_process";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 
-// A production install (npm ci --omit=dev) has no Prisma CLI: it runs dist/,
+// A production install (npm ci --omit=dev --legacy-peer-deps) has no Prisma CLI: it runs dist/,
 // which carries the client compiled at build time.
 try {
   createRequire(import.meta.url).resolve("prisma/package.json");

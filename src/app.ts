@@ -28,6 +28,7 @@ import { ErrorCode } from "./shared/errors.js";
 import { REST_PREFIX } from "./rest/openapi.js";
 import { createRestRouter } from "./rest/router.js";
 import { attachGraphQLWebSocket, type GraphQLWebSocket } from "./live-tail/websocket.js";
+import { playgroundIntro } from "./graphql/playground-intro.js";
 
 export const GRAPHQL_PATH = "/graphql";
 /** GraphQL request bodies: generous for appendJobLogs batches, bounded for everything else. */
@@ -112,7 +113,7 @@ export async function createApp(container: Container, httpServer: Server): Promi
       logger.warn({ err: error }, "playground not installed (ruru is a development dependency); serving without it");
       return undefined;
     });
-    if (playground) app.use(playground.createPlaygroundRouter(GRAPHQL_PATH));
+    if (playground) app.use(playground.createPlaygroundRouter(GRAPHQL_PATH, playgroundIntro({ demo: config.demo })));
   }
   const timeoutMessage = `the request took longer than ${config.requestTimeoutMs} ms; it may still complete`;
   app.use(

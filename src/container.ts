@@ -11,6 +11,8 @@ import { CacheBackfill } from "./cache/cache-backfill.js";
 import { CacheReads } from "./cache/cache-policy.js";
 import { CacheStream } from "./cache/cache-stream.js";
 import { JobReads } from "./cache/job-reads.js";
+import { ResyncMonitor } from "./cache/resync-monitor.js";
+import { defaultStatePath } from "./cache/resync-state.js";
 import { reportCacheWriter } from "./cache/cache.metrics.js";
 import { CacheWriter } from "./cache/cache-writer.js";
 import { JobCacheRepository } from "./cache/job-cache.repository.js";
@@ -64,6 +66,8 @@ export interface CacheParts {
   backfill: CacheBackfill;
   /** The durable catch-up (DynamoDB Streams); unset with CACHE_STREAM=off. startServer starts and stops it. */
   stream: CacheStream | undefined;
+  /** The full resync's gate and trigger (with the stream only); startServer starts and stops it. */
+  resync: ResyncMonitor | undefined;
 }
 
 export interface Container {
@@ -96,6 +100,7 @@ export function createContainer(config: Config, logger: Logger, stores: Stores):
   const tokens = createTokenIssuer(config.jwtSecret, config.tokenTtlHours);
   const writer = new CacheWriter(repositories.jobCache, logger);
   reportCacheWriter(writer, metrics.cache);
+  let resync: ResyncMonitor | undefined;
   const stream =
     config.cacheStream && stores.databaseUrl
       ? new CacheStream({
@@ -108,11 +113,27 @@ export function createContainer(config: Config, logger: Logger, stores: Stores):
           writer,
           metrics: metrics.cache,
           logger,
+          onTrimmed: () => resync?.trimmed(),
+          onLeading: async () => resync?.leading(),
         })
       : undefined;
+  if (stream && stores.databaseUrl) {
+    resync = new ResyncMonitor(
+      { prisma: stores.prisma, databaseUrl: stores.databaseUrl, doc: stores.dynamo.doc, tables: stores.tables, jobCache: repositories.jobCache, stream, logger },
+      {
+        ttlDays: config.cacheTtlDays,
+        readRate: config.cacheResyncReadRate,
+        pollMs: 2_000,
+        checkEveryMs: 30_000,
+        statePath: defaultStatePath(config.dataDir, stores.tables.jobs),
+      },
+    );
+  }
   if (stream) metrics.cache.observe({ streamLagMs: () => stream.lagMs(), streamLeader: () => stream.status().role === "leader" });
-  const cache: CacheParts = { writer, backfill: new CacheBackfill(repositories.logLines, writer, logger, metrics.cache), stream };
-  const reads = new CacheReads(logger, metrics.cache, stream ? () => stream.lagMs() : undefined, config.cacheStreamMaxLagMs);
+  const cache: CacheParts = { writer, backfill: new CacheBackfill(repositories.logLines, writer, logger, metrics.cache), stream, resync };
+  // While a full resync is pending the cache's lag counts as unknown: reads go to DynamoDB.
+  const streamLagMs = stream ? () => (resync?.pending() ? Number.POSITIVE_INFINITY : stream.lagMs()) : undefined;
+  const reads = new CacheReads(logger, metrics.cache, streamLagMs, config.cacheStreamMaxLagMs);
   const jobReads = new JobReads({
     jobs: repositories.jobs,
     logs: repositories.logLines,

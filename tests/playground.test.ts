@@ -115,6 +115,12 @@ describe.skipIf(!hasChromium)("the playground in Chromium", { timeout: 60_000 },
     // The headers editor's tab, where a person pastes their Authorization header.
     await page.getByRole("button", { name: "Headers", exact: true }).waitFor({ state: "visible" });
     await page.getByRole("button", { name: "Variables", exact: true }).waitFor({ state: "visible" });
+    // A new profile opens on the first tab: how to sign in and where the header goes (src/graphql/playground-intro.ts).
+    // Monaco renders spaces as no-break spaces; \s matches both.
+    const firstTab = (await page.locator(".graphiql-query-editor .view-lines").innerText()).replace(/\s+/g, " ");
+    expect(firstTab).toContain("Sign in: run");
+    expect(firstTab).toContain("Open the Headers tab under this editor");
+    expect(firstTab).toContain('{ "Authorization": "Bearer <token>" }');
     await screenshot(page, "loaded");
     const external = requested.filter((url) => !isLocal(url));
     expect(external).toEqual([]);

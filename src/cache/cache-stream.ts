@@ -79,6 +79,10 @@ export interface CacheStreamDeps {
   writer: CacheWriter;
   metrics: CacheMetrics;
   logger: Logger;
+  /** Records were trimmed before the cache read them: the full resync (resync-monitor.ts) takes it from here. */
+  onTrimmed?(): void;
+  /** This instance just took the lock, before its replay writes anything: the full resync looks at what the cache held (resync-monitor.ts). */
+  onLeading?(): Promise<void>;
 }
 
 export type CacheStreamRole = "stopped" | "follower" | "leader";
@@ -149,6 +153,7 @@ export class CacheStream {
           this.role = "leader";
           this.deps.logger.info({ table: this.deps.tables.jobs }, "cache stream: this instance consumes (lock acquired); replaying from TRIM_HORIZON");
           try {
+            await this.deps.onLeading?.().catch((error: unknown) => this.deps.logger.warn({ err: error }, "cache stream: the resync's check on taking the lead failed"));
             await this.consume();
           } finally {
             this.role = "follower";

@@ -48,6 +48,8 @@ export interface ShardsDeps {
   streams: DynamoDBStreamsClient;
   tables: TableNames;
   logger: Logger;
+  /** Records were trimmed before the cache read them (the full resync takes it from here). */
+  onTrimmed?(): void;
 }
 
 /** One round's records, and how to move the shards past them once they are applied. */
@@ -152,6 +154,7 @@ export class StreamShards {
           this.deps.logger.error({ shard: shard.id, table: shard.table }, "cache stream: records were trimmed before the cache read them (consumer down > 24 h?)");
           shard.iterator = undefined;
           shard.lastSeq = undefined;
+          this.deps.onTrimmed?.();
         } else if (error instanceof ResourceNotFoundException) {
           shard.done = true;
           return undefined;

