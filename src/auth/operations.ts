@@ -47,6 +47,8 @@ export const OPERATIONS = declare({
   logs: { access: "read", rest: "listLogs" },
   "Job.logs": { access: "read" },
   appendJobLogs: { access: "write", rest: "appendLogs" },
+  "Job.searchLogs": { access: "read", rest: "searchJobLogs" },
+  searchLogs: { access: "read", rest: "searchLogs" },
   login: { access: "public", rest: "login" },
   me: { access: "signed-in", rest: "me", anonymousGetsNull: true },
   myData: { access: "signed-in", rest: "exportMyData" },

@@ -5,11 +5,12 @@ import { UserResolver } from "../users/user.resolver.js";
 import { CommandResolver } from "../commands/command.resolver.js";
 import { JobResolver } from "../jobs/job.resolver.js";
 import { LogLineResolver } from "../logs/log-line.resolver.js";
+import { JobLogSearchResolver, LogSearchResolver } from "../search/log-search.resolver.js";
 import { VmResolver } from "../vms/vm.resolver.js";
 import { authChecker } from "./auth-checker.js";
 
 // Every feature's resolvers; the schema (and schema.graphql) is built from these.
-const RESOLVERS = [VmResolver, CommandResolver, JobResolver, LogLineResolver, UserResolver] as const;
+const RESOLVERS = [VmResolver, CommandResolver, JobResolver, LogLineResolver, JobLogSearchResolver, LogSearchResolver, UserResolver] as const;
 
 let built: Promise<GraphQLSchema> | undefined;
 

@@ -19,7 +19,10 @@ const MAX_CLAIM_ATTEMPTS = 50;
 const CURSOR_KIND = "log";
 const cursorShape = { ts: logTimestampSchema };
 const logFiltersSchema = logsQuerySchema.omit({ jobId: true });
-const logCursor = (line: LogLine) => encodeCursor(CURSOR_KIND, { ts: line.ts });
+/** A line's cursor in Job.logs (and in jobLogTail): reading on from it starts right after that line. */
+export const logCursor = (line: Pick<LogLine, "ts">) => encodeCursor(CURSOR_KIND, { ts: line.ts });
+/** The ts a Job.logs cursor stands for; BAD_USER_INPUT for anything else. */
+export const logCursorTs = (cursor: string) => decodeCursor(CURSOR_KIND, cursor, cursorShape).ts;
 
 export interface LogPageArgs {
   first?: number | null;
@@ -82,7 +85,7 @@ export class LogLineService {
 
   private query(args: LogPageArgs, valid: { stream?: LogStream | null; since?: string | null }): LogPageQuery {
     const size = pageSize(args.first, LOG_PAGE.default, LOG_PAGE.max);
-    const after = args.after ? decodeCursor(CURSOR_KIND, args.after, cursorShape).ts : undefined;
+    const after = args.after ? logCursorTs(args.after) : undefined;
     return { size, after, since: valid.since ?? undefined, stream: valid.stream ?? undefined, limit: size + 1 };
   }
 

@@ -50,3 +50,17 @@ export function isUniqueViolation(error: unknown): boolean {
   const cause = e.meta?.driverAdapterError?.cause as Inspectable | undefined;
   return cause?.kind === "UniqueConstraintViolation";
 }
+
+/** PostgreSQL cancelled the statement (57014: statement_timeout, or a cancel request). */
+export function isStatementTimeout(error: unknown): boolean {
+  const seen = new Set<unknown>();
+  let current: unknown = error;
+  while (current && typeof current === "object" && !seen.has(current)) {
+    seen.add(current);
+    const e = current as Inspectable;
+    if (e.code === "57014") return true;
+    if (typeof e.message === "string" && /canceling statement due to statement timeout/.test(e.message)) return true;
+    current = e.meta?.driverAdapterError ?? e.cause;
+  }
+  return false;
+}

@@ -1,0 +1,142 @@
+// Log search (issue 16): one job (cache or DynamoDB, bounded work per call),
+// every cached job (pg_trgm), the matching rules, the bounds, bad input.
+import { randomUUID } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { StoreCallCounter } from "../src/infra/store-calls";
+import { SCAN } from "../src/search/log-search.service";
+import {
+  AppendJobLogsDocument,
+  JobSearchLogsDocument,
+  LogsDocument,
+  SearchLogsDocument,
+  type JobSearchLogsQuery,
+  type LogLineInput,
+  type LogSearchInput,
+} from "./generated/graphql";
+import { createUserWithToken, createVm, sendCommand } from "./support/factories";
+import { daysAgo, putJobItem } from "./support/fixtures";
+import { restClient } from "./support/rest";
+import { startTestServer, type GraphQLResponse, type TestServer } from "./support/test-server";
+
+let t: TestServer;
+let dev: string;
+let viewer: string;
+let calls: StoreCallCounter;
+let rest: ReturnType<typeof restClient>;
+
+beforeAll(async () => {
+  t = await startTestServer();
+  dev = (await createUserWithToken(t, "dev")).token;
+  viewer = (await createUserWithToken(t, "viewer")).token;
+  calls = new StoreCallCounter({ dynamo: t.stores.dynamo.raw, prisma: t.stores.prisma });
+  rest = restClient(t);
+});
+afterAll(async () => {
+  calls?.detach();
+  await t?.close();
+});
+
+const idle = () => t.server.container.cache.writer.idle();
+type Page = NonNullable<JobSearchLogsQuery["job"]>["searchLogs"];
+
+async function newJob(vmId?: string) {
+  return (await sendCommand(t, dev, vmId ?? (await createVm(t, dev)).id)).job;
+}
+
+async function append(jobId: string, lines: Array<string | LogLineInput>) {
+  for (let i = 0; i < lines.length; i += 5_000) {
+    const batch = lines.slice(i, i + 5_000).map((l) => (typeof l === "string" ? { stream: "STDOUT" as const, data: l } : l));
+    const result = await t.gql(AppendJobLogsDocument, { jobId, lines: batch }, { token: dev });
+    expect(result.errors).toBeUndefined();
+  }
+}
+
+async function searchJob(id: string, query: LogSearchInput, first?: number, after?: string | null): Promise<Page> {
+  const res = await t.gql(JobSearchLogsDocument, { id, query, first, after }, { token: viewer });
+  expect(res.errors).toBeUndefined();
+  return res.data!.job!.searchLogs;
+}
+
+/** Every match of one job, call after call, and how many calls it took. */
+async function searchJobAll(id: string, query: LogSearchInput, first = 100) {
+  const matches: Page["edges"] = [];
+  let after: string | null = null;
+  for (let call = 1; call <= 50; call++) {
+    const page: Page = await searchJob(id, query, first, after);
+    matches.push(...page.edges);
+    if (!page.pageInfo.hasNextPage) return { matches, calls: call };
+    after = page.pageInfo.endCursor;
+  }
+  throw new Error("too many calls");
+}
+
+describe("one job (Job.searchLogs, GET /api/logs/{jobId}/search)", () => {
+  it("answers its matching lines oldest first, with ranges and a Job.logs cursor per match", async () => {
+    const job = await newJob();
+    await append(job.id, ["boot ok", "disk FULL on /var", "retry", "Disk full again, disk full", "done"]);
+    await idle();
+    const page = await searchJob(job.id, { text: "disk full" });
+    expect(page.pageInfo).toEqual({ hasNextPage: false, endCursor: page.edges[1]!.cursor });
+    expect(page.edges.map((e) => e.node.line.data)).toEqual(["disk FULL on /var", "Disk full again, disk full"]);
+    expect(page.edges[1]!.node.ranges).toEqual([
+      { start: 0, end: 9 },
+      { start: 17, end: 26 },
+    ]);
+    expect(page.edges[0]!.node.job).toEqual({ id: job.id, vmId: job.vmId, status: "RUNNING" });
+    // lineCursor is a Job.logs cursor: reading on from it starts at the next line.
+    const next = await t.gql(LogsDocument, { jobId: job.id, first: 1, after: page.edges[0]!.node.lineCursor }, { token: viewer });
+    expect(next.data!.logs.edges[0]!.node.data).toBe("retry");
+
+    const res = await rest.get(`/logs/${job.id}/search`, { token: viewer, query: { q: "disk full" } });
+    expect(res.status).toBe(200);
+    expect(res.body.nextCursor).toBeNull();
+    expect(res.body.items[1]).toEqual({
+      line: page.edges[1]!.node.line && { ...page.edges[1]!.node.line, stream: "stdout" },
+      jobId: job.id,
+      ranges: [
+        [0, 9],
+        [17, 26],
+      ],
+      lineCursor: page.edges[1]!.node.lineCursor,
+    });
+  });
+
+  it("pages by `first`: the cursor continues after the last match, hasNextPage until the end", async () => {
+    const job = await newJob();
+    await append(job.id, Array.from({ length: 30 }, (_, i) => (i % 3 === 0 ? `hit ${i}` : `miss ${i}`)));
+    await idle();
+    const { matches, calls: pages } = await searchJobAll(job.id, { text: "hit" }, 4);
+    expect(matches.map((m) => m.node.line.data)).toEqual(Array.from({ length: 10 }, (_, i) => `hit ${i * 3}`));
+    expect(pages).toBe(3);
+  });
+
+  it("reads at most SCAN.maxLines lines a call, from the cache: an empty page with hasNextPage, then the match", async () => {
+    const job = await newJob();
+    const lines = Array.from({ length: SCAN.maxLines + 700 }, (_, i) => `line ${i}`);
+    lines[SCAN.maxLines + 500] = "the needle is here";
+    await append(job.id, lines);
+    await idle();
+    calls.reset();
+    const first = await searchJob(job.id, { text: "needle" });
+    expect(first.edges).toEqual([]);
+    expect(first.pageInfo.hasNextPage).toBe(true);
+    // Served by the cache, in pages of SCAN.pageLines: no DynamoDB call.
+    expect(calls.calls.filter((c) => c.store === "dynamodb")).toEqual([]);
+    const second = await searchJob(job.id, { text: "needle" }, 100, first.pageInfo.endCursor);
+    expect(second.edges.map((e) => e.node.line.data)).toEqual(["the needle is here"]);
+    expect(second.pageInfo.hasNextPage).toBe(false);
+  });
+
+  it("reads DynamoDB when the cache rules of logs do not allow it (a job started before the horizon), with the same answers", async () => {
+    const vm = await createVm(t, dev);
+    const jobId = await putJobItem(t, { vmId: vm.id, startedAt: daysAgo(8), status: "running" });
+    const lines = Array.from({ length: SCAN.maxLines + 10 }, (_, i) => (i % 1000 === 999 ? `ERROR at ${i}` : `ok ${i}`));
+    await append(jobId, lines);
+    await idle();
+    calls.reset();
+    const { matches, calls: pages } = await searchJobAll(jobId, { text: "error at" });
+    expect(matches.map((m) => m.node.line.data)).toEqual(["ERROR at 999", "ERROR at 1999", "ERROR at 2999", "ERROR at 3999", "ERROR at 4999"]);
+    expect(pages).toBe(2);
+    expect(calls.calls.some((c) => c.store === "dynamodb" && c.operation === "Query")).toBe(true);
+  });
+});
