@@ -140,3 +140,82 @@ describe("one job (Job.searchLogs, GET /api/logs/{jobId}/search)", () => {
     expect(calls.calls.some((c) => c.store === "dynamodb" && c.operation === "Query")).toBe(true);
   });
 });
+
+async function searchAll(query: LogSearchInput, filter?: Record<string, unknown> | null, first?: number, after?: string | null) {
+  const res = await t.gql(SearchLogsDocument, { query, filter, first, after }, { token: viewer });
+  expect(res.errors).toBeUndefined();
+  return res.data!.searchLogs;
+}
+
+/** A word no other test's lines hold. */
+const word = () => `w${randomUUID().replace(/-/g, "").slice(0, 10)}`;
+
+describe("every job (Query.searchLogs, GET /api/logs/search)", () => {
+  it("answers newest job first, then oldest line; filter and paging across jobs", async () => {
+    const needle = word();
+    const vm = await createVm(t, dev);
+    const older = await newJob(vm.id);
+    const newer = await newJob();
+    await append(older.id, [`${needle} one`, "nothing", `two ${needle.toUpperCase()}`]);
+    await append(newer.id, [`three ${needle}`]);
+    await idle();
+
+    const all = await searchAll({ text: needle });
+    expect(all.edges.map((e) => [e.node.job.id, e.node.line.data])).toEqual([
+      [newer.id, `three ${needle}`],
+      [older.id, `${needle} one`],
+      [older.id, `two ${needle.toUpperCase()}`],
+    ]);
+    expect(all.edges[2]!.node.ranges).toEqual([{ start: 4, end: 4 + needle.length }]);
+    expect(all.pageInfo.hasNextPage).toBe(false);
+
+    const byVm = await searchAll({ text: needle }, { vmId: vm.id });
+    expect(byVm.edges.map((e) => e.node.job.id)).toEqual([older.id, older.id]);
+
+    // One match a page: the cursor carries (job, line) across jobs.
+    const seen: string[] = [];
+    let after: string | null = null;
+    for (let i = 0; i < 5; i++) {
+      const page: Page = await searchAll({ text: needle }, null, 1, after);
+      seen.push(...page.edges.map((e) => e.node.line.data));
+      if (!page.pageInfo.hasNextPage) break;
+      after = page.pageInfo.endCursor;
+    }
+    expect(seen).toEqual(all.edges.map((e) => e.node.line.data));
+
+    const res = await rest.get("/logs/search", { token: viewer, query: { q: needle, vmId: vm.id, limit: "1" } });
+    expect(res.status).toBe(200);
+    expect(res.body.items).toEqual([
+      { line: { ...byVm.edges[0]!.node.line, stream: "stdout" }, jobId: older.id, ranges: [[0, needle.length]], lineCursor: byVm.edges[0]!.node.lineCursor },
+    ]);
+    const rest2 = await rest.get("/logs/search", { token: viewer, query: { q: needle, vmId: vm.id, limit: "1", cursor: res.body.nextCursor } });
+    expect(rest2.body.items.map((m: any) => m.line.data)).toEqual([`two ${needle.toUpperCase()}`]);
+    expect(rest2.body.nextCursor).toBeNull();
+  });
+
+  it("covers the cache's retention only: a job started before CACHE_TTL_DAYS is not searched (Job.searchLogs still finds it)", async () => {
+    const needle = word();
+    const vm = await createVm(t, dev);
+    const old = await putJobItem(t, { vmId: vm.id, startedAt: daysAgo(7, -60_000), status: "running" });
+    const recent = await newJob(vm.id);
+    await append(old, [`${needle} old`]);
+    await append(recent.id, [`${needle} recent`]);
+    await idle();
+    expect((await searchAll({ text: needle })).edges.map((e) => e.node.line.data)).toEqual([`${needle} recent`]);
+    expect((await searchJob(old, { text: needle })).edges.map((e) => e.node.line.data)).toEqual([`${needle} old`]);
+  });
+
+  it("is served by the pg_trgm index on the lines' visible text", async () => {
+    const { searchStatement } = await import("../src/search/log-search.repository");
+    const { compileLogPattern } = await import("../src/search/log-pattern");
+    const statement = searchStatement({ pattern: compileLogPattern("disk full", false).sql, from: daysAgo(7), limit: 51 });
+    const plan = await t.stores.prisma.$transaction(async (tx) => {
+      // On a small table a scan is cheapest; what matters here is that the index can serve the statement's match.
+      await tx.$executeRawUnsafe("SET LOCAL enable_seqscan = off");
+      await tx.$executeRawUnsafe("SET LOCAL enable_indexscan = off");
+      return tx.$queryRaw<Array<{ "QUERY PLAN": string }>>`EXPLAIN ${statement}`;
+    });
+    const text = plan.map((r) => r["QUERY PLAN"]).join("\n");
+    expect(text).toMatch(/Bitmap Index Scan on idx_job_logs_visible_data_trgm .*\n\s+Index Cond: \(regexp_replace\(data, .* ~ /);
+  });
+});

@@ -48,31 +48,36 @@ interface Row extends JobRow {
   data: string;
 }
 
+/** The statement of a page of an all-jobs search (exported for EXPLAIN in tests: the index must serve it). */
+export function searchStatement(q: Omit<AllJobsSearch, "timeoutMs">): Prisma.Sql {
+  const conditions = [Prisma.sql`j.started_at >= ${q.from}::timestamptz`];
+  if (q.before) conditions.push(Prisma.sql`j.started_at < ${q.before}::timestamptz`);
+  if (q.vmId) conditions.push(Prisma.sql`j.vm_id = ${q.vmId}`);
+  if (q.status) conditions.push(Prisma.sql`j.status = ${q.status}`);
+  if (q.stream) conditions.push(Prisma.sql`l.stream = ${q.stream}`);
+  if (q.after) {
+    const { startedAt, jobId, ts } = q.after;
+    conditions.push(Prisma.sql`((j.started_at, j.id) < (${startedAt}::timestamptz, ${jobId}::uuid) OR (j.id = ${jobId}::uuid AND l.ts > ${ts}::timestamptz))`);
+  }
+  conditions.push(Prisma.sql`${VISIBLE_DATA} ~ ${q.pattern}`);
+  return Prisma.sql`
+    SELECT ${JOB_COLUMNS}, ${TS_TEXT} AS ts, l.stream, l.data
+    FROM job_logs l JOIN jobs j ON j.id = l.job_id
+    WHERE ${Prisma.join(conditions, " AND ")}
+    ORDER BY j.started_at DESC, j.id DESC, l.ts
+    LIMIT ${q.limit}`;
+}
+
 export class LogSearchRepository {
   constructor(private readonly prisma: PrismaClient) {}
 
   /** Matching lines, newest job first then oldest line; "timeout" when statement_timeout cancelled it, "unavailable" when PostgreSQL cannot be reached. */
   async searchAllJobs(q: AllJobsSearch): Promise<SearchOutcome> {
-    const conditions = [Prisma.sql`j.started_at >= ${q.from}::timestamptz`];
-    if (q.before) conditions.push(Prisma.sql`j.started_at < ${q.before}::timestamptz`);
-    if (q.vmId) conditions.push(Prisma.sql`j.vm_id = ${q.vmId}`);
-    if (q.status) conditions.push(Prisma.sql`j.status = ${q.status}`);
-    if (q.stream) conditions.push(Prisma.sql`l.stream = ${q.stream}`);
-    if (q.after) {
-      const { startedAt, jobId, ts } = q.after;
-      conditions.push(Prisma.sql`((j.started_at, j.id) < (${startedAt}::timestamptz, ${jobId}::uuid) OR (j.id = ${jobId}::uuid AND l.ts > ${ts}::timestamptz))`);
-    }
-    conditions.push(Prisma.sql`${VISIBLE_DATA} ~ ${q.pattern}`);
     try {
       const [, rows] = await this.prisma.$transaction([
         // SET LOCAL: this transaction only; the pooled connection keeps its default.
         this.prisma.$executeRawUnsafe(`SET LOCAL statement_timeout = ${Math.trunc(q.timeoutMs)}`),
-        this.prisma.$queryRaw<Row[]>`
-          SELECT ${JOB_COLUMNS}, ${TS_TEXT} AS ts, l.stream, l.data
-          FROM job_logs l JOIN jobs j ON j.id = l.job_id
-          WHERE ${Prisma.join(conditions, " AND ")}
-          ORDER BY j.started_at DESC, j.id DESC, l.ts
-          LIMIT ${q.limit}`,
+        this.prisma.$queryRaw<Row[]>(searchStatement(q)),
       ]);
       return {
         outcome: "found",
