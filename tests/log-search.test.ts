@@ -219,3 +219,108 @@ describe("every job (Query.searchLogs, GET /api/logs/search)", () => {
     expect(text).toMatch(/Bitmap Index Scan on idx_job_logs_visible_data_trgm .*\n\s+Index Cond: \(regexp_replace\(data, .* ~ /);
   });
 });
+
+describe("matching", () => {
+  const ESC = "\u001b";
+  let vmId: string;
+  let jobId: string;
+  const corpus = [
+    `${ESC}[31mERROR${ESC}[0m disk full`,
+    `${ESC}[1;32mstart${ESC}[0m of run`,
+    "error   42 in step",
+    "Error 7",
+    "mail root@host now",
+    "BX12 and ax9",
+    "ÉÉ Ünïcode 🚀 ok",
+    "a\nb on two rows",
+    "literal .* and 50%_ here",
+    "almost done",
+    `${ESC}[38;5;196mred${ESC}[0m`,
+  ];
+
+  beforeAll(async () => {
+    vmId = (await createVm(t, dev)).id;
+    jobId = (await newJob(vmId)).id;
+    await append(jobId, corpus);
+    await idle();
+  });
+
+  /** The lines one search finds, computed by JavaScript (one job) and selected by PostgreSQL (every job): they must agree. */
+  async function both(query: LogSearchInput) {
+    const inJob = (await searchJobAll(jobId, query)).matches.map((e) => e.node);
+    const everywhere = (await searchAll(query, { vmId })).edges.map((e) => e.node);
+    expect(everywhere.map((m) => [m.line.data, m.ranges]), JSON.stringify(query)).toEqual(inJob.map((m) => [m.line.data, m.ranges]));
+    return inJob;
+  }
+
+  it("is case-insensitive; ANSI escapes neither break a match nor are matched; ranges point into the data as stored", async () => {
+    const [hit] = await both({ text: "error disk" });
+    expect(hit!.line.data).toBe(corpus[0]);
+    // "ERROR" starts after ESC[31m (5 code units); the range ends after "disk", spanning the ESC[0m between.
+    expect(hit!.ranges).toEqual([{ start: 5, end: 19 }]);
+    expect(corpus[0]!.slice(5, 19)).toBe(`ERROR${ESC}[0m disk`);
+    expect(await both({ text: "31m" })).toEqual([]);
+    expect(await both({ text: "38;5" })).toEqual([]);
+    expect((await both({ text: "éé ü" })).map((m) => m.line.data)).toEqual([corpus[6]]);
+    expect((await both({ text: "ERROR" })).map((m) => m.line.data)).toEqual([corpus[0], corpus[2], corpus[3]]);
+  });
+
+  it("plain text is literal: regex and LIKE characters match themselves", async () => {
+    expect((await both({ text: ".* and 50%_" })).map((m) => m.line.data)).toEqual([corpus[8]]);
+    expect(await both({ text: "e.r" })).toEqual([]);
+  });
+
+  it("regex: the dialect means the same in PostgreSQL and JavaScript", async () => {
+    const cases: Array<[string, string[]]> = [
+      ["err(or)?\\s+\\d{2,}", [corpus[2]!]],
+      ["^start", [corpus[1]!]],
+      ["done$", [corpus[9]!]],
+      ["[a-c]x\\d+", [corpus[5]!]],
+      ["é+ ü", [corpus[6]!]],
+      ["a.b on", [corpus[7]!]],
+      ["\\.\\*", [corpus[8]!]],
+      ["\\w+@\\w+", [corpus[4]!]],
+      ["^red$", [corpus[10]!]],
+      ["🚀|\\d{3}", [corpus[6]!]],
+    ];
+    for (const [text, lines] of cases) {
+      expect((await both({ text, regex: true })).map((m) => m.line.data), text).toEqual(lines);
+    }
+  });
+
+  it("regex: refuses, with BAD_USER_INPUT naming why, what is invalid or what the two engines would read differently", async () => {
+    const refused: Array<[string, RegExp]> = [
+      ["(unclosed", /invalid regular expression/],
+      ["foo(?=bar)", /lookaround/],
+      ["(?<!x)foo", /lookaround/],
+      ["\\bfoo\\b", /word boundaries/],
+      ["(ab)\\1", /backreferences/],
+      ["a+?bc", /lazy/],
+      ["\\p{L}+x", /Unicode properties/],
+      ["[!-~]abc", /ranges go within/],
+      ["[\\D]abc", /inside a class/],
+      ["x{256}", /counts go up to 255/],
+      ["abc|", /matches the empty string/],
+    ];
+    for (const [text, why] of refused) {
+      const gql = await t.gql(SearchLogsDocument, { query: { text, regex: true } }, { token: viewer });
+      expect(gql.errors?.[0]?.extensions?.code, text).toBe("BAD_USER_INPUT");
+      expect(gql.errors?.[0]?.message, text).toMatch(why);
+      const inJob = await t.gql(JobSearchLogsDocument, { id: jobId, query: { text, regex: true } }, { token: viewer });
+      expect(inJob.errors?.[0]?.extensions?.code, text).toBe("BAD_USER_INPUT");
+      const res = await rest.get(`/logs/${jobId}/search`, { token: viewer, query: { q: text, regex: "true" } });
+      expect(res.status, text).toBe(400);
+      expect(res.body.error.problems, text).toEqual([{ path: "query.text", message: expect.stringMatching(why) }]);
+    }
+  });
+
+  it("strips escape sequences exactly as the index's expression does", async () => {
+    const { ANSI_CSI, visibleText } = await import("../src/search/log-pattern");
+    const samples = [...corpus, `${ESC}[`, `${ESC}[31`, `x${ESC}[?25lhidden${ESC}[?25h`, `${ESC}${ESC}[0mz`, `${ESC}[0;${ESC}[1mq`, `${ESC}]0;title${ESC}\\`];
+    for (const data of samples) {
+      // ANSI_CSI is the index's pattern: the EXPLAIN test above shows the statement using it matches the migration's.
+      const rows = await t.stores.prisma.$queryRawUnsafe<Array<{ v: string }>>("SELECT regexp_replace($1, $2, '', 'g') AS v", data, ANSI_CSI);
+      expect(visibleText(data).text, JSON.stringify(data)).toBe(rows[0]!.v);
+    }
+  });
+});
