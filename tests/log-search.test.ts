@@ -16,7 +16,8 @@ import {
 import { createUserWithToken, createVm, sendCommand } from "./support/factories";
 import { daysAgo, putJobItem } from "./support/fixtures";
 import { restClient } from "./support/rest";
-import { startTestServer, type GraphQLResponse, type TestServer } from "./support/test-server";
+import pg from "pg";
+import { startPeerServer, startTestServer, type TestServer } from "./support/test-server";
 
 let t: TestServer;
 let dev: string;
@@ -322,5 +323,48 @@ describe("matching", () => {
       const rows = await t.stores.prisma.$queryRawUnsafe<Array<{ v: string }>>("SELECT regexp_replace($1, $2, '', 'g') AS v", data, ANSI_CSI);
       expect(visibleText(data).text, JSON.stringify(data)).toBe(rows[0]!.v);
     }
+  });
+});
+
+describe("bounds", () => {
+  it("a search statement past SEARCH_STATEMENT_TIMEOUT_MS answers TIMEOUT (GraphQL) / 503 TIMEOUT (REST), not 500", async () => {
+    const peer = await startPeerServer(t, { SEARCH_STATEMENT_TIMEOUT_MS: "300" });
+    const blocker = new pg.Client(t.databaseUrl);
+    await blocker.connect();
+    try {
+      // The statement waits on this lock until its statement_timeout cancels it: a slow search, made certain.
+      await blocker.query("BEGIN");
+      await blocker.query("LOCK TABLE job_logs IN ACCESS EXCLUSIVE MODE");
+      const gql = await peer.gql(SearchLogsDocument, { query: { text: "anything" } }, { token: viewer });
+      expect(gql.errors?.[0]?.extensions?.code).toBe("TIMEOUT");
+      expect(gql.errors?.[0]?.message).toMatch(/took longer than 300 ms/);
+      const res = await restClient(peer).get("/logs/search", { token: viewer, query: { q: "anything" } });
+      expect(res.status).toBe(503);
+      expect(res.body.error.code).toBe("TIMEOUT");
+      await blocker.query("ROLLBACK");
+      // The timeout was the statement's own (SET LOCAL): the next search on the same pool runs.
+      expect((await peer.gql(SearchLogsDocument, { query: { text: "anything" } }, { token: viewer })).errors).toBeUndefined();
+    } finally {
+      await blocker.end();
+      await peer.close();
+    }
+  });
+
+  it("caps first at 100 (GraphQL refuses more, REST lowers limit to it)", async () => {
+    const job = await newJob();
+    for (const first of [0, 101]) {
+      const all = await t.gql(SearchLogsDocument, { query: { text: "abc" }, first }, { token: viewer });
+      expect(all.errors?.[0]?.extensions?.code).toBe("BAD_USER_INPUT");
+      const one = await t.gql(JobSearchLogsDocument, { id: job.id, query: { text: "abc" }, first }, { token: viewer });
+      expect(one.errors?.[0]?.extensions?.code).toBe("BAD_USER_INPUT");
+    }
+    expect((await rest.get("/logs/search", { token: viewer, query: { q: "abc", limit: "1000" } })).status).toBe(200);
+    expect((await rest.get(`/logs/${job.id}/search`, { token: viewer, query: { q: "abc", limit: "1000" } })).status).toBe(200);
+  });
+
+  it("the default document limits let both searches through at their default first, ranges and job included", async () => {
+    const job = await newJob();
+    expect((await searchJob(job.id, { text: "abc" })).edges).toEqual([]);
+    expect((await t.gql(SearchLogsDocument, { query: { text: "abc" } }, { token: viewer })).errors).toBeUndefined();
   });
 });
