@@ -13,9 +13,10 @@ import {
   type LogLineInput,
   type LogSearchInput,
 } from "./generated/graphql";
+import { storedCounts } from "./support/counts";
 import { createUserWithToken, createVm, sendCommand } from "./support/factories";
 import { daysAgo, putJobItem } from "./support/fixtures";
-import { restClient } from "./support/rest";
+import { expectError, restClient } from "./support/rest";
 import pg from "pg";
 import { startPeerServer, startTestServer, type TestServer } from "./support/test-server";
 
@@ -366,5 +367,70 @@ describe("bounds", () => {
     const job = await newJob();
     expect((await searchJob(job.id, { text: "abc" })).edges).toEqual([]);
     expect((await t.gql(SearchLogsDocument, { query: { text: "abc" } }, { token: viewer })).errors).toBeUndefined();
+  });
+});
+
+describe("bad input: the code, and nothing changed", () => {
+  let jobId: string;
+  beforeAll(async () => {
+    jobId = (await newJob()).id;
+    await append(jobId, ["some line"]);
+  });
+
+  type Case = { name: string; code: string; status: number; gql: () => Promise<{ errors?: Array<{ extensions?: { code?: string } }> }>; rest: () => ReturnType<typeof rest.get> };
+  const gqlAll = (vars: Record<string, unknown>) => () => t.gql(SearchLogsDocument, { query: { text: "line" }, ...vars } as never, { token: viewer });
+  const gqlJob = (id: string, vars: Record<string, unknown>) => () => t.gql(JobSearchLogsDocument, { id, query: { text: "line" }, ...vars } as never, { token: viewer });
+  const cases = (): Case[] => [
+    { name: "text under 3 characters (all jobs)", code: "BAD_USER_INPUT", status: 400, gql: gqlAll({ query: { text: "ab" } }), rest: () => rest.get("/logs/search", { token: viewer, query: { q: "ab" } }) },
+    { name: "text under 3 characters (one job)", code: "BAD_USER_INPUT", status: 400, gql: gqlJob(jobId, { query: { text: "ab" } }), rest: () => rest.get(`/logs/${jobId}/search`, { token: viewer, query: { q: "ab" } }) },
+    { name: "an invalid regex", code: "BAD_USER_INPUT", status: 400, gql: gqlAll({ query: { text: "(line", regex: true } }), rest: () => rest.get(`/logs/${jobId}/search`, { token: viewer, query: { q: "(line", regex: "true" } }) },
+    {
+      name: "an unknown job",
+      code: "NOT_FOUND",
+      status: 404,
+      gql: async () => {
+        // Job.searchLogs has no unknown parent (job(id) is null); REST's route names the job.
+        const res = await gqlJob(randomUUID(), {})();
+        expect(res).toMatchObject({ errors: undefined, data: { job: null } });
+        return { errors: [{ extensions: { code: "NOT_FOUND" } }] };
+      },
+      rest: () => rest.get(`/logs/${randomUUID()}/search`, { token: viewer, query: { q: "line" } }),
+    },
+    { name: "a malformed cursor (one job)", code: "BAD_USER_INPUT", status: 400, gql: gqlJob(jobId, { after: "not-a-cursor" }), rest: () => rest.get(`/logs/${jobId}/search`, { token: viewer, query: { q: "line", cursor: "not-a-cursor" } }) },
+    { name: "a malformed cursor (all jobs)", code: "BAD_USER_INPUT", status: 400, gql: gqlAll({ after: "bm90LWpzb24" }), rest: () => rest.get("/logs/search", { token: viewer, query: { q: "line", cursor: "bm90LWpzb24" } }) },
+    {
+      name: "a filter with startedAfter after startedBefore",
+      code: "BAD_USER_INPUT",
+      status: 400,
+      gql: gqlAll({ filter: { startedAfter: "2026-12-02T10:00:00.000Z", startedBefore: "2026-12-01T10:00:00.000Z" } }),
+      rest: () => rest.get("/logs/search", { token: viewer, query: { q: "line", startedAfter: "2026-12-02T10:00:00.000Z", startedBefore: "2026-12-01T10:00:00.000Z" } }),
+    },
+  ];
+
+  it("each case answers its code over GraphQL and REST, and no store changed", async () => {
+    const before = await storedCounts(t);
+    for (const c of cases()) {
+      const gql = await c.gql();
+      expect(gql.errors?.[0]?.extensions?.code, c.name).toBe(c.code);
+      const res = await c.rest();
+      expect(res.status, c.name).toBe(c.status);
+      expectError(res, c.status, c.code);
+    }
+    expect(await storedCounts(t)).toEqual(before);
+  });
+
+  it("names the offending field", async () => {
+    const short = await gqlAll({ query: { text: "ab" } })();
+    expect((short.errors?.[0]?.extensions as any).problems).toEqual([{ path: "query.text", message: "must be at least 3 characters" }]);
+    const range = await rest.get("/logs/search", { token: viewer, query: { q: "line", startedAfter: "2026-12-02T10:00:00Z", startedBefore: "2026-12-01T10:00:00Z" } });
+    expect(range.body.error.problems).toEqual([{ path: "filter.startedAfter", message: "must not be after startedBefore" }]);
+    const cursor = await gqlJob(jobId, { after: "not-a-cursor" })();
+    expect((cursor.errors?.[0]?.extensions as any).problems).toEqual([{ path: "after", message: "malformed cursor" }]);
+  });
+
+  it("needs a token", async () => {
+    const anonymous = await t.gql(SearchLogsDocument, { query: { text: "line" } });
+    expect(anonymous.errors?.[0]?.extensions?.code).toBe("UNAUTHENTICATED");
+    expectError(await rest.get("/logs/search", { query: { q: "line" } }), 401, "UNAUTHENTICATED");
   });
 });
