@@ -6,5 +6,5 @@
 -- 13+), so a database owner may create it; it ships with PostgreSQL 15 and
 -- with embedded-postgres's binaries.
 CREATE EXTENSION IF NOT EXISTS pg_trgm;
-CREATE INDEX idx_job_logs_visible_data_trgm ON job_logs
+CREATE INDEX IF NOT EXISTS idx_job_logs_visible_data_trgm ON job_logs
   USING gin ((regexp_replace(data, '\x1b\[[0-?]*[ -/]*[@-~]', '', 'g')) gin_trgm_ops);
