@@ -316,6 +316,13 @@ describe("matching", () => {
     }
   });
 
+  it("reports at most 100 ranges a line", async () => {
+    const { compileLogPattern, MAX_RANGES_PER_LINE } = await import("../src/search/log-pattern");
+    const ranges = compileLogPattern("abc", false).ranges("abc ".repeat(150));
+    expect(ranges).toHaveLength(MAX_RANGES_PER_LINE);
+    expect(ranges.at(-1)).toEqual({ start: 396, end: 399 });
+  });
+
   it("strips escape sequences exactly as the index's expression does", async () => {
     const { ANSI_CSI, visibleText } = await import("../src/search/log-pattern");
     const samples = [...corpus, `${ESC}[`, `${ESC}[31`, `x${ESC}[?25lhidden${ESC}[?25h`, `${ESC}${ESC}[0mz`, `${ESC}[0;${ESC}[1mq`, `${ESC}]0;title${ESC}\\`];
