@@ -22,6 +22,8 @@ import { JobRepository } from "./jobs/job.repository.js";
 import { JobService } from "./jobs/job.service.js";
 import { LogLineRepository } from "./logs/log-line.repository.js";
 import { LogLineService } from "./logs/log-line.service.js";
+import { LogSearchRepository } from "./search/log-search.repository.js";
+import { LogSearchService } from "./search/log-search.service.js";
 import { UserRepository } from "./users/user.repository.js";
 import { UserService } from "./users/user.service.js";
 import { SignInService } from "./users/sign-in.service.js";
@@ -48,6 +50,7 @@ export interface Repositories {
   jobs: JobRepository;
   logLines: LogLineRepository;
   jobCache: JobCacheRepository;
+  logSearch: LogSearchRepository;
 }
 
 export interface Services {
@@ -58,6 +61,7 @@ export interface Services {
   jobs: JobService;
   logs: LogLineService;
   liveTail: LiveTailService;
+  search: LogSearchService;
 }
 
 /** The Postgres cache's write side: services enqueue, it flushes in the background. */
@@ -96,6 +100,7 @@ export function createContainer(config: Config, logger: Logger, stores: Stores):
     jobs: new JobRepository(stores.dynamo.doc, stores.tables, { logClaimLeaseMs: config.logClaimLeaseMs }),
     logLines: new LogLineRepository(stores.dynamo.doc, stores.tables.logs),
     jobCache: new JobCacheRepository(stores.prisma),
+    logSearch: new LogSearchRepository(stores.prisma),
   };
   const tokens = createTokenIssuer(config.jwtSecret, config.tokenTtlHours);
   const writer = new CacheWriter(repositories.jobCache, logger);
@@ -154,6 +159,10 @@ export function createContainer(config: Config, logger: Logger, stores: Stores):
     jobs: new JobService(jobReads, repositories.jobs, repositories.vms, writer, live),
     logs: new LogLineService(repositories.logLines, repositories.jobs, writer, jobReads, live),
     liveTail: new LiveTailService({ jobs: repositories.jobs, logs: repositories.logLines, vms: repositories.vms, doorbell, logger }),
+    search: new LogSearchService(jobReads, repositories.logSearch, {
+      cacheTtlDays: config.cacheTtlDays,
+      statementTimeoutMs: config.searchStatementTimeoutMs,
+    }),
   };
   return {
     config,

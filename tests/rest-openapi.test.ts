@@ -45,6 +45,7 @@ describe("GET /api/openapi.json", () => {
       "GET /api/commands", "POST /api/commands", "GET /api/commands/{commandId}",
       "GET /api/jobs", "GET /api/jobs/{jobId}", "PATCH /api/jobs/{jobId}",
       "GET /api/logs/{jobId}", "POST /api/logs/{jobId}", "GET /api/logs/{jobId}/stream",
+      "GET /api/logs/{jobId}/search", "GET /api/logs/search",
     ];
     const documented = operations().map(({ method, path }) => `${method.toUpperCase()} ${path}`);
     expect(documented.sort()).toEqual([...CONTRACT].sort());

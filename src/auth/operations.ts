@@ -49,6 +49,8 @@ export const OPERATIONS = declare({
   appendJobLogs: { access: "write", rest: "appendLogs" },
   jobLogTail: { access: "read", rest: "streamLogs" },
   jobChanged: { access: "read" },
+  "Job.searchLogs": { access: "read", rest: "searchJobLogs" },
+  searchLogs: { access: "read", rest: "searchLogs" },
   login: { access: "public", rest: "login" },
   me: { access: "signed-in", rest: "me", anonymousGetsNull: true },
   myData: { access: "signed-in", rest: "exportMyData" },

@@ -10,7 +10,8 @@ import type { LogLine, LogStream } from "../logs/log-line.model.js";
 const JOB_ROWS_PER_STATEMENT = 500; // 7 parameters a row
 const LOG_ROWS_PER_STATEMENT = 1_000; // 4 parameters a row
 
-interface JobRow {
+/** A jobs row as the cache's queries select it (JOB_COLUMNS). */
+export interface JobRow {
   id: string;
   vm_id: string;
   command_id: string | null;
@@ -20,7 +21,7 @@ interface JobRow {
   finished_at: Date | null;
 }
 
-const toJob = (row: JobRow): Job => ({
+export const toJob = (row: JobRow): Job => ({
   id: row.id,
   vmId: row.vm_id,
   commandId: row.command_id,
@@ -30,9 +31,9 @@ const toJob = (row: JobRow): Job => ({
   finishedAt: row.finished_at,
 });
 
-const JOB_COLUMNS = Prisma.sql`j.id::text AS id, j.vm_id, j.command_id, j.command, j.status, j.started_at, j.finished_at`;
+export const JOB_COLUMNS = Prisma.sql`j.id::text AS id, j.vm_id, j.command_id, j.command, j.status, j.started_at, j.finished_at`;
 // timestamptz keeps microseconds; to_char gives them back as the LogTimestamp text.
-const TS_TEXT = Prisma.sql`to_char(l.ts AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+export const TS_TEXT = Prisma.sql`to_char(l.ts AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
 
 /** A page of one VM's jobs: newest first, started at or after `from`. */
 export interface VmJobsKey {

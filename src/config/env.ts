@@ -98,6 +98,8 @@ const envSchema = z
     ),
     // Time limits (README, "Hardening"). Node requires headers ≤ request.
     REQUEST_TIMEOUT_MS: limit(30_000),
+    // statement_timeout of each log search statement on the cache (src/search/log-search.repository.ts).
+    SEARCH_STATEMENT_TIMEOUT_MS: limit(5_000),
     HTTP_HEADERS_TIMEOUT_MS: limit(10_000),
     HTTP_REQUEST_TIMEOUT_MS: limit(60_000),
     CORS_ORIGINS: z.preprocess(
@@ -213,6 +215,8 @@ export interface Config {
   metricsToken: string | undefined;
   /** GraphQL and REST: past it the client gets TIMEOUT (src/infra/response-deadline.ts). */
   requestTimeoutMs: number;
+  /** statement_timeout of a log search statement (ms): past it the search answers TIMEOUT. */
+  searchStatementTimeoutMs: number;
   /** Node's server.headersTimeout / requestTimeout: how long a client may take to send its request. */
   httpHeadersTimeoutMs: number;
   httpRequestTimeoutMs: number;
@@ -272,6 +276,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     corsOrigins: e.CORS_ORIGINS,
     metricsToken: e.METRICS_TOKEN,
     requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
+    searchStatementTimeoutMs: e.SEARCH_STATEMENT_TIMEOUT_MS,
     httpHeadersTimeoutMs: e.HTTP_HEADERS_TIMEOUT_MS,
     httpRequestTimeoutMs: e.HTTP_REQUEST_TIMEOUT_MS,
     documentLimits: {

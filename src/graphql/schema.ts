@@ -6,11 +6,12 @@ import { CommandResolver } from "../commands/command.resolver.js";
 import { JobResolver } from "../jobs/job.resolver.js";
 import { LiveTailResolver } from "../live-tail/live-tail.resolver.js";
 import { LogLineResolver } from "../logs/log-line.resolver.js";
+import { JobLogSearchResolver, LogSearchResolver } from "../search/log-search.resolver.js";
 import { VmResolver } from "../vms/vm.resolver.js";
 import { authChecker } from "./auth-checker.js";
 
 // Every feature's resolvers; the schema (and schema.graphql) is built from these.
-const RESOLVERS = [VmResolver, CommandResolver, JobResolver, LogLineResolver, LiveTailResolver, UserResolver] as const;
+const RESOLVERS = [VmResolver, CommandResolver, JobResolver, LogLineResolver, JobLogSearchResolver, LogSearchResolver, LiveTailResolver, UserResolver] as const;
 
 /**
  * type-graphql asks for a PubSub as soon as a @Subscription exists, even when

@@ -13,6 +13,14 @@ const jobParams = z.object({ jobId: jobIdSchema });
 // Strict ISO 8601 in the query string, as GraphQL's DateTimeISO; the service turns it into a Date.
 const instant = (description: string) => z.iso.datetime({ offset: true }).optional().meta({ description });
 
+/** GraphQL's JobFilter as query parameters (also the log search's, src/search/log-search.routes.ts). */
+export const jobFilterQuery = {
+  vmId: jobFilterFieldsSchema.shape.vmId.unwrap().unwrap().optional(),
+  status: jobFilterFieldsSchema.shape.status.unwrap().unwrap().optional(),
+  startedAfter: instant("Only jobs started strictly after this instant."),
+  startedBefore: instant("Only jobs started strictly before this instant."),
+};
+
 export const JOB_ROUTES = [
   defineRoute({
     operationId: "listJobs",
@@ -23,10 +31,7 @@ export const JOB_ROUTES = [
     auth: OPERATIONS.jobs,
     request: {
       query: z.object({
-        vmId: jobFilterFieldsSchema.shape.vmId.unwrap().unwrap().optional(),
-        status: jobFilterFieldsSchema.shape.status.unwrap().unwrap().optional(),
-        startedAfter: instant("Only jobs started strictly after this instant."),
-        startedBefore: instant("Only jobs started strictly before this instant."),
+        ...jobFilterQuery,
         ...pageQuery(JOB_PAGE.max),
       }),
     },

@@ -20,9 +20,9 @@ const MAX_CLAIM_ATTEMPTS = 50;
 const CURSOR_KIND = "log";
 const cursorShape = { ts: logTimestampSchema };
 const logFiltersSchema = logsQuerySchema.omit({ jobId: true });
-/** A line's cursor in Job.logs (and the live tail's resume point). */
+/** A line's cursor in Job.logs (and in jobLogTail): reading on from it starts right after that line. */
 export const logCursor = (line: Pick<LogLine, "ts">) => encodeCursor(CURSOR_KIND, { ts: line.ts });
-/** The ts a log cursor stands for; BAD_USER_INPUT for anything else. */
+/** The ts a Job.logs cursor stands for; BAD_USER_INPUT for anything else. */
 export const logCursorTs = (cursor: string) => decodeCursor(CURSOR_KIND, cursor, cursorShape).ts;
 
 export interface LogPageArgs {

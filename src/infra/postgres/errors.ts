@@ -25,19 +25,25 @@ type Inspectable = {
   kind?: unknown;
 };
 
-export function isPostgresUnavailable(error: unknown): boolean {
+/** The error and what it wraps: Prisma wraps the adapter's error, which wraps pg's. */
+function* causeChain(error: unknown): Generator<Inspectable> {
   const seen = new Set<unknown>();
   let current: unknown = error;
-  // Walk the cause chain: Prisma wraps the adapter's error, which wraps pg's.
   while (current && typeof current === "object" && !seen.has(current)) {
     seen.add(current);
     const e = current as Inspectable;
+    yield e;
+    current = e.meta?.driverAdapterError ?? e.cause;
+  }
+}
+
+export function isPostgresUnavailable(error: unknown): boolean {
+  for (const e of causeChain(error)) {
     if (typeof e.code === "string" && UNAVAILABLE_CODES.has(e.code)) return true;
     if (typeof e.kind === "string" && UNAVAILABLE_KINDS.has(e.kind)) return true;
     // Server-side: class 08 (connection exception) and 57P (operator intervention: shutdown, starting up).
     if (e.kind === "postgres" && typeof e.code === "string" && /^(08|57P)/.test(e.code)) return true;
     if (typeof e.message === "string" && UNAVAILABLE_MESSAGES.some((re) => re.test(e.message as string))) return true;
-    current = e.meta?.driverAdapterError ?? e.cause;
   }
   return false;
 }
@@ -49,4 +55,13 @@ export function isUniqueViolation(error: unknown): boolean {
   if (e.code === "P2002") return true;
   const cause = e.meta?.driverAdapterError?.cause as Inspectable | undefined;
   return cause?.kind === "UniqueConstraintViolation";
+}
+
+/** PostgreSQL cancelled the statement (57014: statement_timeout, or a cancel request). */
+export function isStatementTimeout(error: unknown): boolean {
+  for (const e of causeChain(error)) {
+    if (e.code === "57014") return true;
+    if (typeof e.message === "string" && /canceling statement due to statement timeout/.test(e.message)) return true;
+  }
+  return false;
 }
