@@ -4,15 +4,12 @@
 // past each limit, a JSON batch and wrong passwords, from its own process.
 // Writes the "Hostile" section of bench/RESULTS.md.
 import { randomBytes } from "node:crypto";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { hashPassword } from "../src/auth/password";
-import { createTokenIssuer } from "../src/auth/token";
-import { createPrisma } from "../src/infra/postgres/prisma";
-import { UserRepository } from "../src/users/user.repository";
+import { benchDev, gql, writeResultsSection } from "./api-client";
 import type { LoadJob, LoadResult } from "./load";
-import { ROOT, runLoad, startApi, type Child } from "./run";
+import { runLoad, startApi, type Child } from "./run";
 import type { RequestVariant } from "./scenarios";
 import { openBenchStores } from "./stores";
 
@@ -44,27 +41,12 @@ function battery(jobId: string): Array<{ name: string; variant: RequestVariant }
   ];
 }
 
-async function gql(url: string, token: string, query: string, variables: Record<string, unknown>) {
-  const res = await fetch(`${url}/graphql`, {
-    method: "POST",
-    headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
-    body: JSON.stringify({ query, variables }),
-  });
-  const body = (await res.json()) as { data?: any; errors?: Array<{ message: string }> };
-  if (body.errors) throw new Error(`${query.slice(0, 40)}: ${body.errors[0]!.message}`);
-  return body.data;
-}
-
 const stores = await openBenchStores(env, { databaseName: "vmo_bench_hostile", tablePrefix: "hostile_" });
 const children: Child[] = [];
 const tmp = await mkdtemp(path.join(os.tmpdir(), "vmo-bench-hostile-"));
 try {
-  const prisma = createPrisma(stores.databaseUrl);
-  const dev = await new UserRepository(prisma).create({ email: "bench-hostile-dev@example.com", passwordHash: await hashPassword("the password, long enough"), role: "dev" });
-  await prisma.$disconnect();
-  const jwtSecret = randomBytes(32).toString("hex");
-  const { token } = await createTokenIssuer(jwtSecret, 12).sign(dev.id, "dev");
-  const api = await startApi({ DATABASE_URL: stores.databaseUrl, DYNAMODB_ENDPOINT: stores.dynamoEndpoint, DYNAMODB_TABLE_PREFIX: stores.tablePrefix, JWT_SECRET: jwtSecret });
+  const { token, serverEnv } = await benchDev(stores, "bench-hostile-dev@example.com");
+  const api = await startApi(serverEnv);
   children.push(api);
 
   const vm = await gql(api.url, token, "mutation($input: CreateVmInput!) { createVm(input: $input) { id } }", { input: { id: `hostile-${randomBytes(3).toString("hex")}`, name: "hostile", environment: "bench" } });
@@ -114,11 +96,7 @@ try {
     "",
   ].join("\n");
   console.log(markdown);
-  if (!smoke || env.BENCH_RESULTS) {
-    const target = env.BENCH_RESULTS ?? path.join(ROOT, "bench", "RESULTS.md");
-    const current = await readFile(target, "utf8").catch(() => "");
-    await writeFile(target, `${current.replace(/<!-- hostile begin -->[\s\S]*?<!-- hostile end -->\n?/, "").trimEnd()}\n\n${markdown}`);
-  }
+  if (!smoke || env.BENCH_RESULTS) await writeResultsSection("hostile", markdown);
   if (alone.non2xx + alone.errors + alone.mismatches + beside.non2xx + beside.errors + beside.mismatches > 0) process.exitCode = 1;
 } finally {
   await Promise.all(children.map((c) => c.stop()));

@@ -5,15 +5,11 @@
 // lines lost and duplicated, store reads per appended batch, and RSS per 1,000
 // idle subscriptions; writes the "S6" section of bench/RESULTS.md.
 import { randomBytes } from "node:crypto";
-import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { createClient, type Client } from "graphql-ws";
 import WebSocket from "ws";
-import { hashPassword } from "../src/auth/password";
-import { createTokenIssuer } from "../src/auth/token";
-import { createPrisma } from "../src/infra/postgres/prisma";
-import { UserRepository } from "../src/users/user.repository";
-import { readRssMb, ROOT, startApi, type Child } from "./run";
+import { benchDev, gql, writeResultsSection } from "./api-client";
+import { readRssMb, startApi, type Child } from "./run";
 import { openBenchStores } from "./stores";
 
 const env = process.env;
@@ -25,17 +21,6 @@ const TARGET_LINES_PER_S = Number(env.S6_LINES_PER_S ?? (smoke ? 500 : 5_000));
 const SECONDS = Number(env.S6_SECONDS ?? (smoke ? 3 : 20));
 const IDLE = Number(env.S6_IDLE ?? (smoke ? 100 : 1_000));
 const log = (line: string) => console.error(`bench S6: ${line}`);
-
-async function gql(url: string, token: string, query: string, variables: Record<string, unknown>) {
-  const res = await fetch(`${url}/graphql`, {
-    method: "POST",
-    headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
-    body: JSON.stringify({ query, variables }),
-  });
-  const body = (await res.json()) as { data?: any; errors?: Array<{ message: string }> };
-  if (body.errors) throw new Error(`${query.slice(0, 40)}: ${body.errors[0]!.message}`);
-  return body.data;
-}
 
 async function storeCalls(url: string, operation: string): Promise<number> {
   const text = await (await fetch(`${url}/metrics`)).text();
@@ -52,16 +37,10 @@ const stores = await openBenchStores(env, { databaseName: "vmo_bench_s6", tableP
 const children: Child[] = [];
 const clients: Client[] = [];
 try {
-  const prisma = createPrisma(stores.databaseUrl);
-  const dev = await new UserRepository(prisma).create({ email: "bench-s6@example.com", passwordHash: await hashPassword(randomBytes(8).toString("hex")), role: "dev" });
-  await prisma.$disconnect();
-  const jwtSecret = randomBytes(32).toString("hex");
-  const { token } = await createTokenIssuer(jwtSecret, 12).sign(dev.id, "dev");
+  const dev = await benchDev(stores, "bench-s6@example.com");
+  const token = dev.token;
   const serverEnv = {
-    DATABASE_URL: stores.databaseUrl,
-    DYNAMODB_ENDPOINT: stores.dynamoEndpoint,
-    DYNAMODB_TABLE_PREFIX: stores.tablePrefix,
-    JWT_SECRET: jwtSecret,
+    ...dev.serverEnv,
     REDIS_URL: env.REDIS_URL ?? "redis://127.0.0.1:6379",
     REDIS_KEY_PREFIX: `bench-s6-${randomBytes(4).toString("hex")}:`,
   };
@@ -237,13 +216,7 @@ try {
     "",
   ].join("\n");
   console.log(markdown);
-  if (!smoke || env.BENCH_RESULTS) {
-    const target = env.BENCH_RESULTS ?? path.join(ROOT, "bench", "RESULTS.md");
-    const current = await readFile(target, "utf8").catch(() => "");
-    const kept = current.replace(/<!-- S6 begin -->[\s\S]*?<!-- S6 end -->\n?/, "");
-    await writeFile(target, `${kept.trimEnd()}\n\n${markdown}`);
-    log(`written to ${path.relative(process.cwd(), target)}`);
-  }
+  if (!smoke || env.BENCH_RESULTS) await writeResultsSection("S6", markdown);
   if (lost > 0 || duplicated > 0 || failures > 0) process.exitCode = 1;
 } finally {
   await Promise.all(clients.map((c) => c.dispose()));

@@ -220,8 +220,7 @@ describe("the guarantee under the hard cases", () => {
       const jobId = await newJobId();
       const c = client(a);
       const tails = Array.from({ length: subscribers }, () => follow(c, { jobId }));
-      await until(() => a.server.container.services.liveTail.followerCount() >= 1, "the follower");
-      await new Promise((r) => setTimeout(r, 300));
+      await until(() => a.server.container.services.liveTail.subscribers(jobId) === subscribers, "every subscription");
       const calls = new StoreCallCounter({ dynamo: a.stores.dynamo.raw });
       expect((await append(b, jobId, batch("r", 0, 50))).errors).toBeUndefined();
       for (const tail of tails) await until(() => tail.lines().length === 50, "every subscriber");
@@ -308,8 +307,9 @@ describe("the socket's lifetime", () => {
   it("a server that stops closes its sockets with 1001, so clients reconnect elsewhere", async () => {
     const c = await startPeerServer(a, redis);
     let code = 0;
-    const tail = follow(client(c, dev, { onClose: (closed) => (code = closed) }), { jobId: await newJobId() });
-    await until(() => c.server.container.services.liveTail.followerCount() === 1, "the subscription");
+    const jobId = await newJobId();
+    const tail = follow(client(c, dev, { onClose: (closed) => (code = closed) }), { jobId });
+    await until(() => c.server.container.services.liveTail.subscribers(jobId) === 1, "the subscription");
     await c.close();
     await until(() => code !== 0, "the close");
     expect(code).toBe(1001);
@@ -322,8 +322,10 @@ describe("the socket's lifetime", () => {
     const id = user.id;
     const admin = (await createUserWithToken(a, "admin")).token;
     let code = 0;
-    follow(client(a, token, { onClose: (closed) => (code = closed) }), { jobId: await newJobId() });
-    await until(() => a.server.container.services.liveTail.followerCount() >= 1, "the subscription");
+    const jobId = await newJobId();
+    follow(client(a, token, { onClose: (closed) => (code = closed) }), { jobId });
+    // Subscribed (so signed in) before the erasure: the close must come from the socket's recheck.
+    await until(() => a.server.container.services.liveTail.subscribers(jobId) === 1, "the subscription");
     expect((await a.gql(DeleteUserDocument, { id }, { token: admin })).errors).toBeUndefined();
     await until(() => code !== 0, "the close", 60_000);
     expect(code).toBe(4401);
@@ -366,11 +368,13 @@ describe("jobChanged", () => {
   it("a VM page sees a new job started through the other instance, then its status change", async () => {
     const vm = await createVm(a, dev);
     const seen: Array<{ id: string; status: string }> = [];
+    const open = a.server.container.services.liveTail.openCount();
     client(a).subscribe<{ jobChanged: { id: string; status: string } }>(
       { query: "subscription($vmId: ID) { jobChanged(vmId: $vmId) { id status } }", variables: { vmId: vm.id } },
       { next: (r) => r.data && seen.push(r.data.jobChanged), error: () => {}, complete: () => {} },
     );
-    await new Promise((r) => setTimeout(r, 300));
+    // Watching before the job starts: a job that exists at subscription time is not news.
+    await until(() => a.server.container.services.liveTail.openCount() > open, "the watch");
     const { job } = await sendCommand(b, dev, vm.id);
     await until(() => seen.some((j) => j.id === job.id), "the new job");
     expect((await b.gql(SetJobStatusDocument, { id: job.id, status: "SUCCESS" }, { token: dev })).errors).toBeUndefined();

@@ -72,9 +72,14 @@ export class LiveTailService {
     return watch;
   }
 
-  /** Followers on this instance (for tests and metrics). */
-  followerCount(): number {
-    return this.followers.size;
+  /** Open tails and job watches on this instance (tests wait on it). */
+  openCount(): number {
+    return this.open.size;
+  }
+
+  /** Subscribers of `jobId`'s log on this instance (tests wait on it). */
+  subscribers(jobId: string): number {
+    return this.followers.get(jobId)?.size ?? 0;
   }
 
   /** Ends every open tail and watch (shutdown). */
