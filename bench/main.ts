@@ -13,9 +13,9 @@ const only = process.env.BENCH_ONLY?.split(",").map((s) => s.trim()).filter(Bool
 const report = await runBench({ config, only });
 const markdown = formatReport(report);
 const target = process.env.BENCH_RESULTS ?? (config.smoke ? undefined : path.join(ROOT, "bench", "RESULTS.md"));
-// S6 (`npm run bench:tail`) and the hostile load (`npm run bench:hostile`) are measured by their own runs: their sections are kept.
+// S6 (`npm run bench:tail`), S7 (`npm run bench:search`) and the hostile load (`npm run bench:hostile`) are measured by their own runs: their sections are kept.
 const previous = target ? await readFile(target, "utf8").catch(() => "") : "";
-const kept = [...previous.matchAll(/<!-- (S6|hostile) begin -->[\s\S]*?<!-- \1 end -->\n?/g)].map((m) => m[0].trimEnd());
+const kept = [...previous.matchAll(/<!-- (S6|S7|hostile) begin -->[\s\S]*?<!-- \1 end -->\n?/g)].map((m) => m[0].trimEnd());
 if (target) await writeFile(target, [markdown.trimEnd(), ...kept].join("\n\n") + "\n");
 console.log(`\n${formatConsole(report)}\n`);
 if (target) console.log(`written to ${path.relative(process.cwd(), target) || target}`);

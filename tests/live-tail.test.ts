@@ -279,6 +279,12 @@ describe("bad input and refusals", () => {
     calls.detach();
   });
 
+  it("a socket that never sends connection_init is closed with 4408 after 10 s", async () => {
+    const socket = new WebSocket(a.url.replace("http", "ws") + "/graphql", "graphql-transport-ws");
+    const code = await new Promise<number>((resolve) => socket.on("close", (closed) => resolve(closed)));
+    expect(code).toBe(4408);
+  }, 20_000);
+
   it("no token or a forged one: the socket is closed with 4401", async () => {
     for (const token of [null, "forged.token.value"]) {
       let code = 0;

@@ -15,7 +15,8 @@ import {
 } from "./generated/graphql";
 import { storedCounts } from "./support/counts";
 import { createUserWithToken, createVm, sendCommand } from "./support/factories";
-import { daysAgo, putJobItem } from "./support/fixtures";
+import { fromMicros } from "../src/shared/log-timestamp";
+import { daysAgo, putJobItem, putLogItems } from "./support/fixtures";
 import { expectError, restClient } from "./support/rest";
 import pg from "pg";
 import { startPeerServer, startTestServer, type TestServer } from "./support/test-server";
@@ -43,6 +44,18 @@ type Page = NonNullable<JobSearchLogsQuery["job"]>["searchLogs"];
 
 async function newJob(vmId?: string) {
   return (await sendCommand(t, dev, vmId ?? (await createVm(t, dev)).id)).job;
+}
+
+/**
+ * Thousands of lines straight into the stores (DynamoDB, and the cache when
+ * `cached`), one ts per line from 2026-11-30: the tests of the scan bound
+ * need more lines than appends write quickly on a loaded DynamoDB Local.
+ */
+async function seedLines(jobId: string, texts: string[], cached: boolean) {
+  const base = BigInt(Date.parse("2026-11-30T00:00:00Z")) * 1000n;
+  const lines = texts.map((data, i) => ({ jobId, ts: fromMicros(base + BigInt(i)), stream: "stdout" as const, data }));
+  await putLogItems(t, lines);
+  if (cached) await t.server.container.repositories.jobCache.upsert([(await t.server.container.repositories.jobs.get(jobId, true))!], lines);
 }
 
 async function append(jobId: string, lines: Array<string | LogLineInput>) {
@@ -116,8 +129,8 @@ describe("one job (Job.searchLogs, GET /api/logs/{jobId}/search)", () => {
     const job = await newJob();
     const lines = Array.from({ length: SCAN.maxLines + 700 }, (_, i) => `line ${i}`);
     lines[SCAN.maxLines + 500] = "the needle is here";
-    await append(job.id, lines);
     await idle();
+    await seedLines(job.id, lines, true);
     calls.reset();
     const first = await searchJob(job.id, { text: "needle" });
     expect(first.edges).toEqual([]);
@@ -133,8 +146,7 @@ describe("one job (Job.searchLogs, GET /api/logs/{jobId}/search)", () => {
     const vm = await createVm(t, dev);
     const jobId = await putJobItem(t, { vmId: vm.id, startedAt: daysAgo(8), status: "running" });
     const lines = Array.from({ length: SCAN.maxLines + 10 }, (_, i) => (i % 1000 === 999 ? `ERROR at ${i}` : `ok ${i}`));
-    await append(jobId, lines);
-    await idle();
+    await seedLines(jobId, lines, false);
     calls.reset();
     const { matches, calls: pages } = await searchJobAll(jobId, { text: "error at" });
     expect(matches.map((m) => m.node.line.data)).toEqual(["ERROR at 999", "ERROR at 1999", "ERROR at 2999", "ERROR at 3999", "ERROR at 4999"]);
