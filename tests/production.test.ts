@@ -1,7 +1,6 @@
 // Production readiness: NODE_ENV=production refuses embedded stores, a missing
 // embedded store says how to configure real ones, and every request's log line
 // carries a request id and, for GraphQL, the operation name.
-import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -12,25 +11,15 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../src/config/env";
 import { EmbeddedStoreMissingError, loadEmbedded } from "../src/infra/embedded-missing";
 import { startServer, type RunningServer } from "../src/server";
+import { spawnServer } from "./support/server-process";
 import { createTestStores, type TestStores } from "./support/stores";
-
-const ROOT = path.resolve(import.meta.dirname, "..");
 
 describe("NODE_ENV=production with an embedded store requested", () => {
   it("refuses to start, names both stores, exits non-zero and starts nothing", async () => {
     const dataDir = path.join(await mkdtemp(path.join(tmpdir(), "vmo-prod-")), "data");
-    const clean = Object.fromEntries(
-      Object.entries(process.env).filter(([k]) => !["DATABASE_URL", "DYNAMODB_ENDPOINT", "AWS_REGION"].includes(k)),
-    );
-    const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
-      cwd: ROOT,
-      env: { ...clean, NODE_ENV: "production", JWT_SECRET: "x".repeat(32), DATA_DIR: dataDir, PORT: "0" },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stderr = "";
-    child.stderr.on("data", (chunk) => (stderr += chunk));
-    const code = await new Promise<number | null>((resolve) => child.on("exit", resolve));
-    expect(code).not.toBe(0);
+    const server = spawnServer({ NODE_ENV: "production", JWT_SECRET: "x".repeat(32), DATA_DIR: dataDir, PORT: "0" });
+    expect(await server.exited).not.toBe(0);
+    const stderr = server.output();
     expect(stderr).toContain("DATABASE_URL: is required when NODE_ENV=production (refusing to start an embedded PostgreSQL");
     expect(stderr).toContain("refusing to start an embedded DynamoDB Local");
     expect(existsSync(dataDir)).toBe(false);
