@@ -51,3 +51,7 @@ export async function writeResultsSection(name: string, markdown: string, env = 
   await writeFile(target, `${current.replace(previous, "").trimEnd()}\n\n${markdown}`);
   console.error(`bench: ${name} written to ${path.relative(process.cwd(), target)}`);
 }
+
+/** The p-th percentile of ascending `sorted` (nearest rank); NaN when empty. */
+export const percentile = (sorted: number[], p: number) =>
+  sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]! : Number.NaN;

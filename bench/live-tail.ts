@@ -8,7 +8,7 @@ import { randomBytes } from "node:crypto";
 import path from "node:path";
 import { createClient, type Client } from "graphql-ws";
 import WebSocket from "ws";
-import { benchDev, gql, writeResultsSection } from "./api-client";
+import { benchDev, gql, percentile, writeResultsSection } from "./api-client";
 import { readRssMb, startApi, type Child } from "./run";
 import { openBenchStores } from "./stores";
 
@@ -31,7 +31,6 @@ async function storeCalls(url: string, operation: string): Promise<number> {
   return total;
 }
 
-const percentile = (sorted: number[], p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]! : NaN);
 
 const stores = await openBenchStores(env, { databaseName: "vmo_bench_s6", tablePrefix: "s6_" });
 const children: Child[] = [];

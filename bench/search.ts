@@ -11,7 +11,7 @@ import { createPrisma } from "../src/infra/postgres/prisma";
 import type { Job } from "../src/jobs/job.model";
 import type { LogLine } from "../src/logs/log-line.model";
 import { fromMicros } from "../src/shared/log-timestamp";
-import { benchDev, gql, writeResultsSection } from "./api-client";
+import { benchDev, gql, percentile, writeResultsSection } from "./api-client";
 import { benchConfig } from "./config";
 import { buildDataset } from "./dataset";
 import { startApi, type Child } from "./run";
@@ -25,7 +25,6 @@ const WRITER_LINES = config.smoke ? 2_000 : 50_000;
 const log = (line: string) => console.error(`bench S7: ${line}`);
 const INDEX = "idx_job_logs_visible_data_trgm";
 
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 
 const stores = await openBenchStores(env, { databaseName: "vmo_bench_s7", tablePrefix: "s7_" });
 const children: Child[] = [];

@@ -7,7 +7,7 @@ import { pollUnlessRung, type Doorbell } from "./doorbell.js";
 import { jobTopic, vmTopic } from "./live-events.js";
 
 /** The newest jobs of a VM a watch compares on each ring. */
-const VM_WINDOW = 20;
+export const VM_WINDOW = 20;
 /** The VM's jobs come from an index that lags its table: after a ring, read once more this much later. */
 const INDEX_LAG_MS = 1_000;
 

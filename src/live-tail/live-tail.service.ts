@@ -16,7 +16,7 @@ import type { VmRepository } from "../vms/vm.repository.js";
 import { vmIdSchema } from "../vms/vm.schema.js";
 import type { Doorbell } from "./doorbell.js";
 import { JobLogFollower } from "./job-log-follower.js";
-import { JobWatch } from "./job-watch.js";
+import { JobWatch, VM_WINDOW } from "./job-watch.js";
 import { LogTail } from "./log-tail.js";
 
 export interface TailArgs {
@@ -65,7 +65,7 @@ export class LiveTailService {
       watch = new JobWatch({ jobId }, [job], this.deps.jobs, this.deps.doorbell, () => this.open.delete(watch));
     } else {
       if (!(await this.deps.vms.get(vmId!, true))) throw notFound("vm", vmId!);
-      const recent = await this.deps.jobs.list({ vmId: vmId!, limit: 20 });
+      const recent = await this.deps.jobs.list({ vmId: vmId!, limit: VM_WINDOW });
       watch = new JobWatch({ vmId: vmId! }, recent, this.deps.jobs, this.deps.doorbell, () => this.open.delete(watch));
     }
     this.open.add(watch);
