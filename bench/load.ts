@@ -33,6 +33,8 @@ export interface LoadResult {
   timeouts: number;
   /** GraphQL responses with errors. */
   mismatches: number;
+  /** Those responses' first error codes (extensions.code), counted: what went wrong, not just that it did. */
+  errorCodes: Record<string, number>;
   seconds: number;
   /**
    * The server process's CPU time (user + system) over the measured run, per
@@ -43,6 +45,21 @@ export interface LoadResult {
 }
 
 const job = JSON.parse(readFileSync(process.argv[2]!, "utf8")) as LoadJob;
+const errorCodes: Record<string, number> = {};
+
+/** A GraphQL answer without errors passes; one with errors is tallied by its first error's code (and message, briefly). */
+function verifyGraphQL(body: string): boolean {
+  if (!body.includes('"errors"')) return true;
+  let key = "unparsable body";
+  try {
+    const first = (JSON.parse(body) as { errors?: Array<{ message?: string; extensions?: { code?: string } }> }).errors?.[0];
+    key = `${first?.extensions?.code ?? "no code"}: ${(first?.message ?? "").slice(0, 160)}`;
+  } catch {
+    // key stays "unparsable body"
+  }
+  errorCodes[key] = (errorCodes[key] ?? 0) + 1;
+  return false;
+}
 
 function run(durationSeconds: number) {
   let n = 0;
@@ -52,7 +69,7 @@ function run(durationSeconds: number) {
     ...(job.amount ? { amount: job.amount } : { duration: durationSeconds }),
     headers: { "content-type": "application/json", ...job.headers },
     timeout: 30,
-    ...(job.graphql ? { verifyBody: (body: string) => !body.includes('"errors"') } : {}),
+    ...(job.graphql ? { verifyBody: verifyGraphQL } : {}),
     requests: [
       {
         setupRequest(request: Record<string, unknown>) {
@@ -90,6 +107,8 @@ function clockTicks(): number {
 }
 
 if (job.warmupSeconds > 0) await run(job.warmupSeconds);
+// The warm-up's failures are not the measured run's.
+for (const key of Object.keys(errorCodes)) delete errorCodes[key];
 const cpuBefore = cpuMs(job.serverPid);
 const result = await run(job.durationSeconds);
 const cpuAfter = cpuMs(job.serverPid);
@@ -103,6 +122,7 @@ const out: LoadResult = {
   errors: result.errors,
   timeouts: result.timeouts,
   mismatches: result.mismatches ?? 0,
+  errorCodes,
   seconds: result.duration,
   cpuMsPerRequest:
     cpuBefore !== null && cpuAfter !== null && result.requests.total > 0

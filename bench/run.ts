@@ -205,7 +205,7 @@ export async function runBench(options: RunOptions): Promise<BenchReport> {
             if (config.repeat > 1) result.roundsRps = run.loads.map((l) => Math.round(l.rps));
             result.rssMb = readRssMb(server.process.pid);
             const bad = load.non2xx + load.errors + load.timeouts + load.mismatches;
-            if (bad > 0) result.failed = `${bad} of ${load.requests} requests failed (non-2xx ${load.non2xx}, errors ${load.errors}, timeouts ${load.timeouts}, GraphQL errors ${load.mismatches})`;
+            if (bad > 0) result.failed = `${bad} of ${load.requests} requests failed (non-2xx ${load.non2xx}, errors ${load.errors}, timeouts ${load.timeouts}, GraphQL errors ${load.mismatches}${describeCodes(load.errorCodes)})`;
             const of = config.repeat > 1 ? ` (round ${round}/${config.repeat})` : "";
             const cpu = load.cpuMsPerRequest === null ? "" : `, server CPU ${load.cpuMsPerRequest} ms/request`;
             log(`bench: ${scenario.id} ${result.target}${of}: ${load.rps.toFixed(0)} req/s, p50 ${load.p50} ms, p99 ${load.p99} ms${cpu}${result.failed ? `; ${result.failed}` : ""}`);
@@ -493,3 +493,9 @@ function versions(): Record<string, string> {
   return Object.fromEntries(names.map((name) => [name, version(name)]));
 }
 
+
+/** ": CODE: message ×n, …" for a failed run's GraphQL errors (the measured run's). */
+function describeCodes(codes: Record<string, number> | undefined): string {
+  const entries = Object.entries(codes ?? {});
+  return entries.length ? `: ${entries.map(([key, n]) => `${key} ×${n}`).join("; ")}` : "";
+}
