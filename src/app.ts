@@ -116,13 +116,19 @@ export async function createApp(container: Container, httpServer: Server): Promi
     if (playground) app.use(playground.createPlaygroundRouter(GRAPHQL_PATH, playgroundIntro({ demo: config.demo })));
   }
   const timeoutMessage = `the request took longer than ${config.requestTimeoutMs} ms; it may still complete`;
-  app.use(
-    GRAPHQL_PATH,
+  // GraphQL is served by a sub-app of its own for one setting: no ETag. Express
+  // hashes every res.send body for one, which a POSTed GraphQL answer (tens of
+  // KB for a job's log page) never gets a conditional request for. The REST
+  // routes keep theirs (GET, cacheable).
+  const graphql = express();
+  graphql.disable("etag");
+  graphql.use(
     responseDeadline(config.requestTimeoutMs, (res) => sendGraphQLError(res, 503, ErrorCode.TIMEOUT, timeoutMessage)),
     express.json({ limit: GRAPHQL_BODY_LIMIT }),
     ...(config.trustedDocuments ? [trustedDocumentsMiddleware(config.trustedDocuments)] : []),
     expressMiddleware(apollo, { context: createContextFactory(container) }),
   );
+  app.use(GRAPHQL_PATH, graphql);
   app.use(
     REST_PREFIX,
     responseDeadline(config.requestTimeoutMs, (res) => sendError(res, ErrorCode.TIMEOUT, timeoutMessage)),

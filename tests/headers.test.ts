@@ -47,6 +47,20 @@ describe("security headers", () => {
     expect(res.headers.get("x-content-type-options")).toBe("nosniff");
     expect(res.headers.get("x-powered-by")).toBeNull();
   });
+
+  it("GraphQL answers carry no ETag (nothing hashes them); REST answers keep Express's", async () => {
+    const graphql = await fetch(`${plain.url}/graphql`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ query: "{ __typename }" }),
+    });
+    expect(await graphql.json()).toEqual({ data: { __typename: "Query" } });
+    expect(graphql.headers.get("etag")).toBeNull();
+    expect(csp(graphql)).toMatchObject({ "default-src": ["'none'"] });
+    const rest = await fetch(`${plain.url}/api/vms`);
+    expect(rest.status).toBe(401);
+    expect(rest.headers.get("etag")).toMatch(/^W\/"/);
+  });
 });
 
 describe("CORS", () => {

@@ -378,6 +378,15 @@ describe("tokens follow the stored user", () => {
     expect(code(await t.gql(MeDocument, undefined, { token: expired.token }))).toBe("UNAUTHENTICATED");
   });
 
+  it("a token that worked stops at its exp: the server's verified-token cache keeps it no longer", { timeout: 10_000 }, async () => {
+    // exp has whole seconds: a 2 s token expires within 1-2 s of signing.
+    const brief = await createTokenIssuer(t.config.jwtSecret, 2 / 3600).sign(ids.admin, "admin");
+    expect((await t.gql(MeDocument, undefined, { token: brief.token })).data!.me!.id).toBe(ids.admin);
+    expect((await t.gql(MeDocument, undefined, { token: brief.token })).data!.me!.id).toBe(ids.admin);
+    await new Promise((r) => setTimeout(r, brief.expiresAt.getTime() - Date.now() + 50));
+    expect(code(await t.gql(MeDocument, undefined, { token: brief.token }))).toBe("UNAUTHENTICATED");
+  });
+
   it("a token signed with another secret → UNAUTHENTICATED", async () => {
     const forged = await createTokenIssuer("another-secret-another-secret-1234", 12).sign(ids.admin, "admin");
     expect(code(await t.gql(MeDocument, undefined, { token: forged.token }))).toBe("UNAUTHENTICATED");

@@ -2,8 +2,18 @@
 // The role rides along but is not trusted: it is read from PostgreSQL on every
 // request, so a role change or an erasure takes effect at once. Only while
 // PostgreSQL is unreachable does resolveActor fall back to the signed claims.
+//
+// A verified token's claims are kept (lru-cache, already Apollo's) until the
+// token's own `exp`: the signature of the same token string is checked once
+// per process, not on every request (jose through WebCrypto was ~5% of an S1
+// request's CPU). Only what verification proved is kept: the claims are the
+// token's, fixed by its signature, and authorisation still reads the user row
+// on every request, so an erased user's or a demoted admin's token dies at
+// once. Tokens that fail are not kept (a flood of forged ones cannot evict the
+// good ones by being remembered).
 import { randomBytes } from "node:crypto";
 import { errors, jwtVerify, SignJWT } from "jose";
+import { LRUCache } from "lru-cache";
 
 export interface TokenIssuer {
   sign(userId: string, role: string): Promise<{ token: string; expiresAt: Date }>;
@@ -18,13 +28,25 @@ export interface TokenClaims {
 
 const ISSUER = "vm-orchestrator";
 
+/** Verified tokens kept per process: a few thousand active sessions, a few hundred bytes each. */
+const VERIFIED_TOKENS_MAX = 10_000;
+
 export function createTokenIssuer(secret: string | undefined, ttlHours: number): TokenIssuer {
   // Outside production an unset secret is random per process: tokens die with it.
   const key = secret ? new TextEncoder().encode(secret) : randomBytes(32);
+  // No TTL of its own: each entry lives until its token's exp (set per entry below), checked on every get.
+  const verified = new LRUCache<string, TokenClaims>({ max: VERIFIED_TOKENS_MAX, ttlAutopurge: false });
   async function claims(token: string): Promise<TokenClaims | null> {
+    const known = verified.get(token);
+    if (known) return known;
     try {
       const { payload } = await jwtVerify(token, key, { issuer: ISSUER, algorithms: ["HS256"] });
-      return typeof payload.sub === "string" ? { userId: payload.sub, role: payload.role } : null;
+      if (typeof payload.sub !== "string") return null;
+      const found: TokenClaims = { userId: payload.sub, role: payload.role };
+      // jwtVerify refuses an expired token; one without exp (never one of ours) is verified each time, not kept.
+      const ttl = typeof payload.exp === "number" ? payload.exp * 1000 - Date.now() : 0;
+      if (ttl > 0) verified.set(token, found, { ttl });
+      return found;
     } catch (error) {
       if (error instanceof errors.JOSEError || error instanceof TypeError) return null;
       throw error;
