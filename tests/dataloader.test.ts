@@ -145,6 +145,33 @@ describe("Job.logs batching", () => {
     expect(ten).toEqual(one);
   });
 
+  it("job(id){ logs } reads the job and its page of lines in ONE cache statement, with the same answer as Job.logs on its own", async () => {
+    const listed = await t.gql(`query($vmId: ID!) { jobs(filter: { vmId: $vmId }, first: 1) { edges { node { id } } } }`, { vmId: vmIds.one }, { token: viewer });
+    const id = (listed.data as { jobs: { edges: Array<{ node: { id: string } }> } }).jobs.edges[0]!.node.id;
+    const page = `{ edges { cursor node { jobId ts stream data } } pageInfo { hasNextPage endCursor } }`;
+    const ask = async (query: string) => {
+      calls.reset();
+      const result = await t.gql(query, { id, first: 2 }, { token: viewer });
+      expect(result.errors).toBeUndefined();
+      return { data: result.data, postgres: calls.count("postgres"), logQueries: logQueries(), dynamodb: calls.count("dynamodb") };
+    };
+    const together = await ask(`query($id: ID!, $first: Int) { job(id: $id) { id status logs(first: $first, stream: STDOUT) ${page} } }`);
+    // An @include leaves the decision to execution: Job.logs then reads on its own, as before.
+    const apart = await ask(`query($id: ID!, $first: Int) { job(id: $id) { id status logs(first: $first, stream: STDOUT) @include(if: true) ${page} } }`);
+    // postgres: the caller (token → actor), then the job with its lines; apart: the job, then its lines.
+    expect(together).toMatchObject({ postgres: 2, logQueries: 1, dynamodb: 0 });
+    expect(apart).toMatchObject({ postgres: 3, logQueries: 1, dynamodb: 0 });
+    expect(JSON.stringify(together.data)).toBe(JSON.stringify(apart.data));
+    const lines = (together.data as { job: { logs: { edges: Array<{ node: { data: string } }>; pageInfo: { hasNextPage: boolean } } } }).job.logs;
+    expect(lines.edges.map((e) => e.node.data)).toEqual([`${id} line 0`, `${id} line 1`]);
+    expect(lines.pageInfo.hasNextPage).toBe(true);
+
+    // Arguments Job.logs refuses still get its error, and only for the logs.
+    const refused = await t.gql(`query($id: ID!) { job(id: $id) { id logs(first: 2, after: "not-a-cursor") { edges { cursor } } } }`, { id }, { token: viewer });
+    expect(refused.errors?.[0]?.extensions?.code).toBe("BAD_USER_INPUT");
+    expect(refused.errors?.[0]?.path).toEqual(["job", "logs"]);
+  });
+
   it("Command.jobs answers a page of commands together, so their jobs' logs are one cache query for N = 1 and N = 10", async () => {
     const counts = async (vmId: string, n: number) => {
       calls.reset();

@@ -43,6 +43,11 @@ export class CacheReads {
     return result;
   }
 
+  /** A hit answered by another table's read (a job's lines read with its row). */
+  served(table: CacheTable): void {
+    this.metrics.hit(table);
+  }
+
   /** A read the cache was not asked for (this process still has matching writes queued). */
   skipped(table: CacheTable, reason: CacheMissReason = "pending"): void {
     this.metrics.miss(table, reason);

@@ -41,6 +41,37 @@ export interface VmJobsKey {
   from: Date;
 }
 
+/** A page of lines of the job `j` in the cache's queries. */
+export interface CachedLogsQuery {
+  after?: string;
+  since?: string;
+  stream?: LogStream;
+  limit: number;
+}
+
+/**
+ * The page of lines of job `j`, oldest first, as one JSON array of
+ * [ts, stream, data]: parsing one string beats the driver and Prisma building
+ * an object per line.
+ */
+function linesPage(q: CachedLogsQuery): Prisma.Sql {
+  const conditions = [Prisma.sql`l.job_id = j.id`];
+  if (q.after) conditions.push(Prisma.sql`l.ts > ${q.after}::timestamptz`);
+  if (q.since) conditions.push(Prisma.sql`l.ts >= ${q.since}::timestamptz`);
+  if (q.stream) conditions.push(Prisma.sql`l.stream = ${q.stream}`);
+  return Prisma.sql`(SELECT coalesce(json_agg(json_build_array(page.ts, page.stream, page.data) ORDER BY page.at), '[]')::text
+    FROM (
+      SELECT l.ts AS at, ${TS_TEXT} AS ts, l.stream, l.data FROM job_logs l
+      WHERE ${Prisma.join(conditions, " AND ")}
+      ORDER BY l.ts
+      LIMIT ${q.limit}
+    ) page)`;
+}
+
+function parseLines(jobId: string, text: string): LogLine[] {
+  return (JSON.parse(text) as Array<[string, LogStream, string]>).map(([ts, stream, data]) => ({ jobId, ts, stream, data }));
+}
+
 export interface CachedLogs {
   /** The job's startedAt as cached. */
   jobStartedAt: Date | null;
@@ -219,34 +250,22 @@ export class JobCacheRepository {
    * job on job_logs' (job_id, ts) key, so the limit holds per job). The map has an entry only for jobs that
    * are cached; a cached job without lines has an empty page.
    */
-  async logsForJobs(
-    jobIds: readonly string[],
-    q: { after?: string; since?: string; stream?: LogStream; limit: number },
-  ): Promise<Map<string, CachedLogs>> {
+  async logsForJobs(jobIds: readonly string[], q: CachedLogsQuery): Promise<Map<string, CachedLogs>> {
     const result = new Map<string, CachedLogs>();
     if (jobIds.length === 0) return result;
-    const conditions = [Prisma.sql`l.job_id = j.id`];
-    if (q.after) conditions.push(Prisma.sql`l.ts > ${q.after}::timestamptz`);
-    if (q.since) conditions.push(Prisma.sql`l.ts >= ${q.since}::timestamptz`);
-    if (q.stream) conditions.push(Prisma.sql`l.stream = ${q.stream}`);
-    // One row per job, its page of lines as one JSON array of [ts, stream, data]:
-    // parsing one string beats the driver and Prisma building an object per line.
     const rows = await this.prisma.$queryRaw<Array<{ job_id: string; job_started_at: Date | null; lines: string }>>`
-      SELECT j.id::text AS job_id, j.started_at AS job_started_at,
-             (SELECT coalesce(json_agg(json_build_array(page.ts, page.stream, page.data) ORDER BY page.at), '[]')::text
-              FROM (
-                SELECT l.ts AS at, ${TS_TEXT} AS ts, l.stream, l.data FROM job_logs l
-                WHERE ${Prisma.join(conditions, " AND ")}
-                ORDER BY l.ts
-                LIMIT ${q.limit}
-              ) page) AS lines
+      SELECT j.id::text AS job_id, j.started_at AS job_started_at, ${linesPage(q)} AS lines
       FROM jobs j
       WHERE j.id = ANY(${jobIds as string[]}::uuid[])`;
-    for (const row of rows) {
-      const jobId = row.job_id;
-      const lines = (JSON.parse(row.lines) as Array<[string, LogStream, string]>).map(([ts, stream, data]) => ({ jobId, ts, stream, data }));
-      result.set(jobId, { jobStartedAt: row.job_started_at, lines });
-    }
+    for (const row of rows) result.set(row.job_id, { jobStartedAt: row.job_started_at, lines: parseLines(row.job_id, row.lines) });
     return result;
+  }
+
+  /** A cached job and a page of its lines, in one statement (what logsForJobs gives for it); null: no row. */
+  async jobWithLogs(id: string, q: CachedLogsQuery): Promise<{ job: Job; lines: LogLine[] } | null> {
+    const rows = await this.prisma.$queryRaw<Array<JobRow & { lines: string }>>`
+      SELECT ${JOB_COLUMNS}, ${linesPage(q)} AS lines FROM jobs j WHERE j.id = ${id}::uuid`;
+    const row = rows[0];
+    return row ? { job: toJob(row), lines: parseLines(row.id, row.lines) } : null;
   }
 }

@@ -79,16 +79,37 @@ export class JobReads {
 
   /** One job; `strong` reads DynamoDB with ConsistentRead. Null: no such job. */
   async job(id: string, strong: boolean): Promise<Job | null> {
-    const { jobs, writer, gate, cache, backfill } = this.deps;
+    const { jobs, writer, gate, cache } = this.deps;
     if (strong) return jobs.get(id, true);
     // What this process wrote last is newer than the cache until the writer flushes it.
     const pending = writer.pendingJob(id);
     if (pending) return pending;
     const cached = await gate.read("jobs", "job", () => cache.getJob(id));
-    if (cached) return cached;
-    const job = await jobs.get(id);
-    if (job) backfill.job(job);
+    return cached ?? this.jobFromDynamo(id);
+  }
+
+  /** job(id) when the cache did not answer: DynamoDB, then the job and all its lines are backfilled (rule 3). */
+  private async jobFromDynamo(id: string): Promise<Job | null> {
+    const job = await this.deps.jobs.get(id);
+    if (job) this.deps.backfill.job(job);
     return job;
+  }
+
+  /**
+   * job(id) with a page of its lines, read together: one cache statement when
+   * the cache may answer both (the rules of job() and logsOfJobs() at once).
+   * `lines` is absent when it may not answer the lines: the caller reads them
+   * as Job.logs always does. The job itself is whatever job(id) would answer.
+   */
+  async jobWithLogs(id: string, q: LogsQuery): Promise<{ job: Job | null; lines?: LogLine[] }> {
+    const { writer, gate, cache } = this.deps;
+    if (writer.pendingJob(id) || writer.logsIncomplete(id)) return { job: await this.job(id, false) };
+    const cached = await gate.read("jobs", "job with logs", () => cache.jobWithLogs(id, q));
+    if (!cached) return { job: await this.jobFromDynamo(id) };
+    const { job, lines } = cached;
+    if (!job.startedAt || job.startedAt < this.horizon()) return { job };
+    gate.served("job_logs");
+    return { job, lines };
   }
 
   /** Up to q.limit jobs, newest first (rules 1, 2, 4, 5). */

@@ -1,9 +1,11 @@
-import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from "type-graphql";
+import type { GraphQLResolveInfo } from "graphql";
+import { Arg, Ctx, FieldResolver, ID, Info, Int, Mutation, Query, Resolver, Root } from "type-graphql";
 import { describeOperation, OPERATIONS } from "../auth/operations.js";
 import { Allowed } from "../graphql/allowed.js";
+import { selectedChildArgs } from "../graphql/lookahead.js";
 import type { GraphQLContext } from "../graphql/context.js";
 import { LogTimestamp } from "../graphql/scalars.js";
-import { LOG_PAGE } from "../logs/log-line.service.js";
+import { LOG_PAGE, type LogPageArgs } from "../logs/log-line.service.js";
 import { LogLineConnection, LogStreamEnum } from "../logs/log-line.type.js";
 import { VmType } from "../vms/vm.type.js";
 import type { Job } from "./job.model.js";
@@ -14,13 +16,27 @@ import { JobConnection, JobFilterInputType, JobStatusEnum, JobType, ReadConsiste
 export class JobResolver {
   @Allowed(OPERATIONS.job)
   @Query(() => JobType, { description: describeOperation(OPERATIONS.job), nullable: true })
-  job(
+  async job(
     @Arg("id", () => ID) id: string,
     @Arg("consistency", () => ReadConsistencyEnum, { nullable: true, defaultValue: ReadConsistencyEnum.CACHE })
     consistency: ReadConsistencyEnum,
     @Ctx() ctx: GraphQLContext,
+    @Info() info: GraphQLResolveInfo,
   ) {
-    return ctx.services.jobs.get(ctx.actor, id, consistency);
+    // The job's logs page, when selected, is read with the job (one cache
+    // statement instead of two) and handed to Job.logs's loader.
+    const selected = consistency === ReadConsistencyEnum.CACHE ? selectedChildArgs(info, "logs") : undefined;
+    const logs: LogPageArgs | undefined = selected && {
+      first: selected.first as number,
+      after: selected.after as string | null | undefined,
+      stream: selected.stream as LogStreamEnum | null | undefined,
+      since: selected.since as string | null | undefined,
+    };
+    const prefetch = logs && ctx.services.logs.prefetch(ctx.actor, logs);
+    if (!logs || !prefetch) return ctx.services.jobs.get(ctx.actor, id, consistency);
+    const { job, lines } = await ctx.services.jobs.getWithLogs(ctx.actor, id, prefetch.query);
+    if (job && lines) ctx.loaders.logsOfJob(logs).prime(job, prefetch.page(lines));
+    return job;
   }
 
   @Allowed(OPERATIONS.jobs)

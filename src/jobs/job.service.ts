@@ -3,7 +3,7 @@ import { OPERATIONS } from "../auth/operations.js";
 import { authorize, type Actor } from "../auth/permissions.js";
 import type { LiveEvents } from "../live-tail/live-events.js";
 import type { CacheWriter } from "../cache/cache-writer.js";
-import type { JobReads } from "../cache/job-reads.js";
+import type { JobReads, LogsQuery } from "../cache/job-reads.js";
 import { earlierKey, keyBefore } from "../infra/dynamodb/newest-first.js";
 import { conflict, notFound } from "../shared/errors.js";
 import { decodeCursor, encodeCursor, pageSize, toPage, type Page } from "../shared/pagination.js";
@@ -13,6 +13,7 @@ import type { Vm } from "../vms/vm.model.js";
 import type { VmRepository } from "../vms/vm.repository.js";
 import { requireVm } from "../vms/vm.service.js";
 import { vmIdSchema } from "../vms/vm.schema.js";
+import type { LogLine } from "../logs/log-line.model.js";
 import type { Job, JobStatus } from "./job.model.js";
 import type { JobRepository } from "./job.repository.js";
 import { jobFilterSchema, jobIdSchema, jobStatusSchema, readConsistencySchema, setJobStatusSchema, type JobFilterInput, type ReadConsistency } from "./job.schema.js";
@@ -43,6 +44,16 @@ export class JobService {
     authorize(actor, OPERATIONS.job);
     const jobId = parseInput(jobIdSchema, id, "id");
     return this.reads.job(jobId, parseInput(readConsistencySchema, consistency, "consistency") === "strong");
+  }
+
+  /**
+   * get() for consistency CACHE, with a page of the job's lines when the
+   * cache answers both in one read (JobReads.jobWithLogs; `logs` from
+   * LogLineService.prefetch, which checked Job.logs's rules).
+   */
+  async getWithLogs(actor: Actor | null, id: string, logs: LogsQuery): Promise<{ job: Job | null; lines?: LogLine[] }> {
+    authorize(actor, OPERATIONS.job);
+    return this.reads.jobWithLogs(parseInput(jobIdSchema, id, "id"), logs);
   }
 
   /** Jobs across VMs, newest first. */

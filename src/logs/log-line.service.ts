@@ -4,7 +4,7 @@ import { OPERATIONS } from "../auth/operations.js";
 import { authorize, type Actor } from "../auth/permissions.js";
 import type { LiveEvents } from "../live-tail/live-events.js";
 import type { CacheWriter } from "../cache/cache-writer.js";
-import type { JobReads } from "../cache/job-reads.js";
+import type { JobReads, LogsQuery } from "../cache/job-reads.js";
 import type { Job } from "../jobs/job.model.js";
 import type { JobRepository } from "../jobs/job.repository.js";
 import { AppError, ErrorCode, conflict, notFound } from "../shared/errors.js";
@@ -77,12 +77,33 @@ export class LogLineService {
    * (DataLoader's contract), so it fails that job's logs only.
    */
   async listForJobs(actor: Actor | null, jobs: readonly Job[], args: LogPageArgs): Promise<Array<Page<LogLine> | Error>> {
-    authorize(actor, OPERATIONS["Job.logs"]);
-    const filters = parseInput(logFiltersSchema, { stream: args.stream, since: args.since }, "");
     return this.pages(
       jobs.map((job) => job.id),
-      this.query(args, filters),
+      this.jobLogsQuery(actor, args),
     );
+  }
+
+  /**
+   * Job.logs read with its job (JobResolver.job, JobReads.jobWithLogs: one
+   * cache statement for both): the page query these arguments make, and how
+   * its lines become the page Job.logs answers. Null when Job.logs would
+   * refuse them; it then says why itself.
+   */
+  prefetch(actor: Actor | null, args: LogPageArgs): { query: LogsQuery; page: (lines: LogLine[]) => Page<LogLine> } | null {
+    let pageQuery: LogPageQuery;
+    try {
+      pageQuery = this.jobLogsQuery(actor, args);
+    } catch {
+      return null;
+    }
+    const { size, ...query } = pageQuery;
+    return { query, page: (lines) => toPage(lines, size, logCursor) };
+  }
+
+  /** Job.logs's permission and filters, checked, and the page query they make. */
+  private jobLogsQuery(actor: Actor | null, args: LogPageArgs): LogPageQuery {
+    authorize(actor, OPERATIONS["Job.logs"]);
+    return this.query(args, parseInput(logFiltersSchema, { stream: args.stream, since: args.since }, ""));
   }
 
   private query(args: LogPageArgs, valid: { stream?: LogStream | null; since?: string | null }): LogPageQuery {
