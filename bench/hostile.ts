@@ -46,7 +46,7 @@ const children: Child[] = [];
 const tmp = await mkdtemp(path.join(os.tmpdir(), "vmo-bench-hostile-"));
 try {
   const { token, serverEnv } = await benchDev(stores, "bench-hostile-dev@example.com");
-  const api = await startApi(serverEnv);
+  const api = await startApi(serverEnv, { build: !smoke });
   children.push(api);
 
   const vm = await gql(api.url, token, "mutation($input: CreateVmInput!) { createVm(input: $input) { id } }", { input: { id: `hostile-${randomBytes(3).toString("hex")}`, name: "hostile", environment: "bench" } });

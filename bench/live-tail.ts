@@ -43,7 +43,7 @@ try {
     REDIS_URL: env.REDIS_URL ?? "redis://127.0.0.1:6379",
     REDIS_KEY_PREFIX: `bench-s6-${randomBytes(4).toString("hex")}:`,
   };
-  const servers = await Promise.all([startApi(serverEnv), startApi(serverEnv)]);
+  const servers = await Promise.all([startApi(serverEnv, { build: !smoke }), startApi(serverEnv, { build: !smoke })]);
   children.push(...servers);
   log(`servers up: ${servers.map((s) => s.url).join(", ")}`);
 
@@ -152,7 +152,7 @@ try {
   const queriesPerBatch = after.map((a, i) => (a - before[i]!) / Math.max(acked.size, 1));
 
   // Idle subscriptions: RSS of a fresh third instance, warmed up by 100 of them, before and after IDLE more (100 per socket).
-  const idle = await startApi(serverEnv);
+  const idle = await startApi(serverEnv, { build: !smoke });
   children.push(idle);
   const idleJob = jobIds[0]!;
   const openIdle = async (count: number) => {

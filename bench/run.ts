@@ -131,7 +131,7 @@ export async function runBench(options: RunOptions): Promise<BenchReport> {
 
     const needsPeer = scenarios.some((s) => s.peer);
     const starts = await Promise.allSettled([
-      startApi({ ...serverEnv, DATABASE_URL: stores.databaseUrl }),
+      startApi({ ...serverEnv, DATABASE_URL: stores.databaseUrl }, { build: !config.smoke }),
       startRaw({ ...serverEnv, BENCH_DATABASE_URL: stores.databaseUrl }),
       needsPeer ? startPeer(stores.databaseUrl) : Promise.resolve(null),
     ]);
@@ -205,7 +205,7 @@ export async function runBench(options: RunOptions): Promise<BenchReport> {
             if (config.repeat > 1) result.roundsRps = run.loads.map((l) => Math.round(l.rps));
             result.rssMb = readRssMb(server.process.pid);
             const bad = load.non2xx + load.errors + load.timeouts + load.mismatches;
-            if (bad > 0) result.failed = `${bad} of ${load.requests} requests failed (non-2xx ${load.non2xx}, errors ${load.errors}, timeouts ${load.timeouts}, GraphQL errors ${load.mismatches}${describeCodes(load.errorCodes)})`;
+            if (bad > 0) result.failed = `${bad} of ${load.requests} requests failed (non-2xx ${load.non2xx}, errors ${load.errors}, timeouts ${load.timeouts}, GraphQL errors ${load.mismatches}${describeCodes(load.errorCodes)})${lastWords(server)}`;
             const of = config.repeat > 1 ? ` (round ${round}/${config.repeat})` : "";
             const cpu = load.cpuMsPerRequest === null ? "" : `, server CPU ${load.cpuMsPerRequest} ms/request`;
             log(`bench: ${scenario.id} ${result.target}${of}: ${load.rps.toFixed(0)} req/s, p50 ${load.p50} ms, p99 ${load.p99} ms${cpu}${result.failed ? `; ${result.failed}` : ""}`);
@@ -262,6 +262,8 @@ export interface Child {
   url: string;
   process: ChildProcess;
   nodeVersion?: string;
+  /** The last few KB the process printed (our API logs warnings and errors only). */
+  output?: () => string;
   stop(): Promise<void>;
 }
 
@@ -328,12 +330,30 @@ export function startScriptNodeFlags(): string[] {
   return tsx === -1 ? flags : flags.slice(0, tsx);
 }
 
-/** Our server as `npm start` runs it (src/main.ts, with its Node flags), in production mode, on the bench stores. */
-export async function startApi(env: Record<string, string>): Promise<Child> {
+let built: Promise<void> | undefined;
+
+/** `npm run build` once per benchmark process: a full run measures what `npm start` runs, never a stale dist/. */
+function buildOnce(): Promise<void> {
+  built ??= new Promise<void>((resolve, reject) => {
+    const { child, output } = spawnChild(process.execPath, [path.join(ROOT, "node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.build.json"], {});
+    child.once("exit", (code) => (code === 0 ? resolve() : reject(new Error(`npm run build failed (${code}):\n${output()}`))));
+  });
+  return built;
+}
+
+/**
+ * Our server in production mode on the bench stores, with the Node flags of
+ * `npm start`. `build`: as `npm start` runs it, the compiled dist/main.js
+ * under plain Node (full runs); otherwise src/main.ts through tsx, which
+ * needs no build (smoke runs: the test suite), and costs tsx's memory.
+ */
+export async function startApi(env: Record<string, string>, { build = false }: { build?: boolean } = {}): Promise<Child> {
   const port = await findFreePort();
   // BENCH_PROFILE=1: a V8 CPU profile of the API per run, written when it stops (bench/profiles/).
   const profile = process.env.BENCH_PROFILE === "1" ? ["--cpu-prof", "--cpu-prof-dir", path.join(ROOT, "bench", "profiles")] : [];
-  const { child, output } = spawnChild(process.execPath, [...startScriptNodeFlags(), ...profile, ...TSX, "src/main.ts"], {
+  if (build) await buildOnce();
+  const entry = build ? ["dist/main.js"] : [...TSX, "src/main.ts"];
+  const { child, output } = spawnChild(process.execPath, [...startScriptNodeFlags(), ...profile, ...entry], {
     ...env,
     NODE_ENV: "production",
     PORT: String(port),
@@ -348,7 +368,7 @@ export async function startApi(env: Record<string, string>): Promise<Child> {
     await stop();
     throw error;
   }
-  return { url, process: child, stop };
+  return { url, process: child, output, stop };
 }
 
 async function startRaw(env: Record<string, string>): Promise<Child> {
@@ -498,4 +518,10 @@ function versions(): Record<string, string> {
 function describeCodes(codes: Record<string, number> | undefined): string {
   const entries = Object.entries(codes ?? {});
   return entries.length ? `: ${entries.map(([key, n]) => `${key} ×${n}`).join("; ")}` : "";
+}
+
+/** What a failing server last logged, so a failed run says why (the API logs at warn). */
+function lastWords(server: Child): string {
+  const said = server.output?.().trim().split("\n").slice(-3).join("\n").slice(-1_200);
+  return said ? `; the server last logged:\n${said}` : "";
 }

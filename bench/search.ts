@@ -36,7 +36,7 @@ try {
   log(`seeded ${seeded.items} rows in ${seeded.seconds.toFixed(1)} s`);
   await db.query("ANALYZE job_logs");
   // One instance, the cache its only writer: it trusts the cache without a stream consumer.
-  const api = await startApi({ ...serverEnv, CACHE_STREAM: "off" });
+  const api = await startApi({ ...serverEnv, CACHE_STREAM: "off" }, { build: !config.smoke });
   children.push(api);
 
   const job = dataset.jobs[1_234 % dataset.jobs.length]!;
