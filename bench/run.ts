@@ -200,7 +200,7 @@ export async function runBench(options: RunOptions): Promise<BenchReport> {
               url: server.url,
               headers: run.headers,
               variants: run.variants,
-              connections: config.connections,
+              connections: Math.min(config.connections, scenario.maxConnections ?? Number.POSITIVE_INFINITY),
               warmupSeconds: config.warmupSeconds,
               durationSeconds: config.durationSeconds,
               amount: config.requestsPerRun,
