@@ -71,3 +71,9 @@ export function parseStoreCalls(before: string, after: string, requests: number,
   for (const store of Object.keys(byStore)) byStore[store] = Math.round((byStore[store]! / requests) * 100) / 100;
   return { byStore, families: [...new Set(chosenAfter.map((s) => s.family))] };
 }
+
+/** A sample's value on a /metrics page (the first with that exact name, labels ignored); undefined when absent. */
+export function sampleValue(text: string, name: string): number | undefined {
+  const sample = parse(text).samples.find((s) => s.name === name);
+  return sample?.value;
+}

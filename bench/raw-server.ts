@@ -12,12 +12,15 @@ import { BatchWriteCommand, GetCommand, QueryCommand, TransactWriteCommand } fro
 import { randomUUID } from "node:crypto";
 import pg from "pg";
 import { bearerToken, createTokenIssuer } from "../src/auth/token";
+import { backoff } from "../src/infra/dynamodb/batch-get";
 import { createDynamo } from "../src/infra/dynamodb/client";
 import { tableNames } from "../src/infra/dynamodb/tables";
 import { fromMicros, nowLogTimestamp, toMicros } from "../src/shared/log-timestamp";
 
 const env = process.env;
+const UNPROCESSED_ROUNDS = 8;
 const db = new pg.Pool({ connectionString: env.BENCH_DATABASE_URL, max: 10 });
+// Our API's client (src/infra/dynamodb/client.ts): the same retry policy (retry.ts) for timeouts, 5xx and throttling.
 const dynamo = createDynamo({ endpoint: env.DYNAMODB_ENDPOINT });
 const tables = tableNames(env.DYNAMODB_TABLE_PREFIX ?? "");
 const tokens = createTokenIssuer(env.JWT_SECRET, 1);
@@ -220,7 +223,10 @@ const routes: Record<string, (url: URL, req: IncomingMessage) => Promise<unknown
     await Promise.all(
       batches.map(async (batch) => {
         let pending = batch.map((Item) => ({ PutRequest: { Item } }));
-        while (pending.length) {
+        // Unprocessed items are DynamoDB asking for less: back off and retry, bounded, as our client retries throttling.
+        for (let round = 0; pending.length; round++) {
+          if (round >= UNPROCESSED_ROUNDS) throw new Error(`BatchWriteItem: ${pending.length} items still unprocessed`);
+          if (round > 0) await backoff(round);
           const out = await send(new BatchWriteCommand({ RequestItems: { [tables.logs]: pending } }));
           pending = (out.UnprocessedItems?.[tables.logs] ?? []) as typeof pending;
         }

@@ -134,6 +134,21 @@ export function formatReport(report: BenchReport): string {
       ours && theirs ? `${ratio(ours.rps, theirs.rps)} of PostGraphile — ${ours.rps >= theirs.rps ? "met" : "missed"}` : `not measured (${ours ? "peer failed" : `${id} not in the schema yet`})`,
     );
   }
+  // Issue 14: appends at 0.7x raw with nothing failed on either side, with the emulator's streams on (S4) and off (S4ns).
+  for (const id of ["S4", "S4ns"]) {
+    const api = find(report, id, "api");
+    const raw = find(report, id, "raw");
+    if (!api && !raw) continue;
+    const failed = (r: TargetResult | undefined) => (r?.load ? r.load.non2xx + r.load.errors + r.load.timeouts + r.load.mismatches : undefined);
+    const a = api?.load;
+    const b = raw?.load;
+    aim(
+      `${id} at least 0.7 of the raw baseline's throughput, 0 failed requests on both sides`,
+      a && b
+        ? `${ratio(a.rps, b.rps)} of raw, failed ${failed(api)} (API) / ${failed(raw)} (raw) — ${a.rps >= 0.7 * b.rps && failed(api) === 0 && failed(raw) === 0 ? "met" : "missed"}`
+        : "not measured",
+    );
+  }
   const skipped = report.results.filter((r) => r.skipped).map((r) => r.scenario);
   lines.push("");
   lines.push("Where the time goes when an aim is missed (a CPU profile, and what would close the gap): bench/README.md, \"Where the time goes\".");

@@ -1,14 +1,21 @@
 // The stores a run uses: the configured ones (a database and a table prefix of
 // the benchmark's own, recreated each run) or embedded ones started here
 // (PostgreSQL in a temporary directory, DynamoDB Local in memory).
-import { DeleteTableCommand, ListTablesCommand, ResourceNotFoundException } from "@aws-sdk/client-dynamodb";
+import {
+  DeleteTableCommand,
+  DescribeTableCommand,
+  ListTablesCommand,
+  ResourceNotFoundException,
+  UpdateTableCommand,
+  waitUntilTableExists,
+} from "@aws-sdk/client-dynamodb";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import pg from "pg";
 import { createDynamo } from "../src/infra/dynamodb/client";
 import { startEmbeddedDynamo } from "../src/infra/dynamodb/embedded";
-import { ensureTables, tableNames, type TableNames } from "../src/infra/dynamodb/tables";
+import { ensureTables, TABLE_DEFINITIONS, tableNames, type TableNames } from "../src/infra/dynamodb/tables";
 import { startEmbeddedPostgres } from "../src/infra/postgres/embedded";
 import { migrate } from "../src/infra/postgres/migrate";
 
@@ -117,5 +124,23 @@ async function dropTables(client: ReturnType<typeof createDynamo>["raw"], prefix
     } catch (error) {
       if (!(error instanceof ResourceNotFoundException)) throw error;
     }
+  }
+}
+
+/**
+ * Turns the DynamoDB Streams of the tables that have one (jobs, logs) off or
+ * back on (as TABLE_DEFINITIONS has them), for a scenario that measures writes
+ * without the emulator's stream bookkeeping. Both servers then write to the
+ * same tables in the same state. Our API reads its tables' streams only in its
+ * cache consumer, which retries (with backoff) while they are off.
+ */
+export async function setTableStreams(client: ReturnType<typeof createDynamo>["raw"], tables: TableNames, enabled: boolean): Promise<void> {
+  for (const key of ["jobs", "logs"] as const) {
+    const TableName = tables[key];
+    const { Table } = await client.send(new DescribeTableCommand({ TableName }));
+    if (!!Table?.StreamSpecification?.StreamEnabled === enabled) continue;
+    const StreamSpecification = enabled ? TABLE_DEFINITIONS[key].StreamSpecification : { StreamEnabled: false };
+    await client.send(new UpdateTableCommand({ TableName, StreamSpecification }));
+    await waitUntilTableExists({ client, maxWaitTime: 120, minDelay: 1, maxDelay: 2 }, { TableName });
   }
 }

@@ -11,7 +11,7 @@ import { noopCacheMetrics } from "../src/cache/cache.metrics";
 import { createLogger } from "../src/infra/logger";
 import { StoreCallCounter } from "../src/infra/store-calls";
 import { ConfigError, loadConfig } from "../src/config/env";
-import { JobDocument, JobsDocument, LogsDocument } from "./generated/graphql";
+import { AppendJobLogsDocument, JobDocument, JobsDocument, LogsDocument } from "./generated/graphql";
 import { createUserWithToken, createVm } from "./support/factories";
 import { putJobItem, putLogItem } from "./support/fixtures";
 import { startTestServer, type TestServer } from "./support/test-server";
@@ -79,6 +79,44 @@ describe("writes this server never made", () => {
     const after = await putJobItem(t, { vmId: vm.id, startedAt: new Date() });
     await expect.poll(() => cachedJob(after), POLL).toBeDefined();
     expect(await cachedLines(ghost)).toEqual([]);
+  });
+});
+
+describe("writes this server made", () => {
+  it("are not written again by its stream; a foreign overwrite of one of its lines still is", async () => {
+    await expect.poll(() => stream().status().role, POLL).toBe("leader");
+    const vm = await createVm(t, token);
+    const jobId = await putJobItem(t, { vmId: vm.id, startedAt: new Date(), status: "running" });
+    await expect.poll(() => cachedJob(jobId), POLL).toEqual({ status: "running" });
+    const cachedAt = async () =>
+      (
+        await db.query(
+          "SELECT (SELECT cached_at FROM jobs WHERE id = $1)::text AS job, array_agg(cached_at::text ORDER BY ts) AS lines FROM job_logs WHERE job_id = $1",
+          [jobId],
+        )
+      ).rows[0];
+    // Stopped while this server appends, so the stream meets the append's records (three lines, the claim and its release on the job's item) only after the write-behind has written them.
+    await stream().stop();
+    try {
+      const lines = ["first", "second", "third"].map((data) => ({ stream: "STDOUT" as const, data }));
+      const appended = await t.gql(AppendJobLogsDocument, { jobId, lines }, { token });
+      expect(appended.errors).toBeUndefined();
+      await t.server.container.cache.writer.idle();
+    } finally {
+      stream().start();
+    }
+    const written = await cachedAt();
+    expect(written.lines).toHaveLength(3);
+    // A new leader replays from TRIM_HORIZON: past the append's records, the rows are still the write-behind's (cached_at unchanged).
+    const restarted = new Date();
+    await expect.poll(() => stream().caughtUpSince(restarted), POLL).toBe(true);
+    expect(await cachedAt()).toEqual(written);
+    expect((await cachedLines(jobId)).map((l) => l.data)).toEqual(["first", "second", "third"]);
+
+    // Another writer puts a different value under a key this server wrote: the stream writes it.
+    const [, second] = await cachedLines(jobId);
+    await putLogItem(t, { jobId, ts: second!.ts, data: "rewritten elsewhere" });
+    await expect.poll(async () => (await cachedLines(jobId)).map((l) => l.data), POLL).toEqual(["first", "rewritten elsewhere", "third"]);
   });
 });
 

@@ -128,6 +128,19 @@ describe("appendJobLogs", () => {
     expect(new Set(lines.map((l) => l.ts)).size).toBe(150);
   });
 
+  it("puts 100 lines and their job row in the cache with one statement", async () => {
+    const job = await newJob();
+    await idle();
+    calls.reset();
+    const lines = Array.from({ length: 100 }, (_, i) => ({ stream: "STDOUT" as const, data: `line ${i}` }));
+    expect((await append(job.id, lines)).errors).toBeUndefined();
+    await idle();
+    // The actor's row, then the write-behind's flush: job row and lines in one INSERT (no BEGIN / COMMIT around statements).
+    expect(calls.calls.filter((c) => c.store === "postgres").map((c) => c.operation)).toEqual(["SELECT", "WITH"]);
+    const [cached] = await t.stores.prisma.$queryRawUnsafe<Array<{ n: bigint }>>("SELECT count(*) AS n FROM job_logs WHERE job_id = $1::uuid", job.id);
+    expect(Number(cached!.n)).toBe(100);
+  });
+
   it("Job.logs and logs page the same lines; stream and since filter them", async () => {
     const job = await newJob();
     await append(job.id, [

@@ -10,6 +10,7 @@ import { EventEmitter } from "node:events";
 import type { Logger } from "../infra/logger.js";
 import { mergeJob, type Job } from "../jobs/job.model.js";
 import type { LogLine } from "../logs/log-line.model.js";
+import { CommittedRows } from "./committed-rows.js";
 import type { JobCacheRepository, JobRows } from "./job-cache.repository.js";
 
 export interface CacheWriterOptions {
@@ -64,6 +65,8 @@ export class CacheWriter extends EventEmitter<CacheWriterEvents> {
   /** Jobs whose cached lines are known to be incomplete (dropped, or being backfilled). */
   private readonly incompleteLogs = new Map<string, number>();
   private complete = true;
+  /** What this writer's flushes have written: the cache stream leaves those records out (committed-rows.ts). */
+  readonly committed = new CommittedRows();
 
   constructor(
     private readonly cache: JobCacheRepository,
@@ -240,7 +243,9 @@ export class CacheWriter extends EventEmitter<CacheWriterEvents> {
     const resumed = this.attempt;
     this.attempt = retry.jobs.size || retry.lines.size ? this.attempt + 1 : 0;
     if (resumed > 0 && this.attempt === 0 && result.outcome === "written") this.logger.info({ attempts: resumed }, "cache writes resumed");
-    const written = count(result.outcome === "written" ? groups : result.written);
+    const writtenRows = result.outcome === "written" ? groups : result.written;
+    this.committed.record(writtenRows);
+    const written = count(writtenRows);
     if (written.jobs || written.lines) this.emit("flushed", written);
     if (dropped.jobs) this.emit("dropped", dropped);
   }

@@ -7,9 +7,6 @@ import type { TimeKey } from "../infra/dynamodb/newest-first.js";
 import type { Job, JobStatus } from "../jobs/job.model.js";
 import type { LogLine, LogStream } from "../logs/log-line.model.js";
 
-const JOB_ROWS_PER_STATEMENT = 500; // 7 parameters a row
-const LOG_ROWS_PER_STATEMENT = 1_000; // 4 parameters a row
-
 /** A jobs row as the cache's queries select it (JOB_COLUMNS). */
 export interface JobRow {
   id: string;
@@ -78,12 +75,6 @@ export interface CachedLogs {
   lines: LogLine[];
 }
 
-function chunk<T>(items: T[], size: number): T[][] {
-  const chunks: T[][] = [];
-  for (let i = 0; i < items.length; i += size) chunks.push(items.slice(i, i + size));
-  return chunks;
-}
-
 /** One job's rows for the cache: its job row (when known) and its lines. */
 export interface JobRows {
   jobId: string;
@@ -122,29 +113,41 @@ export class JobCacheRepository {
   constructor(private readonly prisma: PrismaClient) {}
 
   /**
-   * Upserts jobs, then log lines, in one transaction: multi-row
-   * INSERT ... ON CONFLICT DO UPDATE, cached_at = now(). Jobs go first so the
-   * lines' foreign key holds. Each job row merges with the cached one by
-   * mergeJob's rule (JOB_MERGE_SET).
+   * Upserts jobs and log lines in ONE statement: a data-modifying CTE upserts
+   * the job rows, the outer INSERT the lines, each from unnest() of one array
+   * per column (so any number of rows is a handful of parameters, and one
+   * round trip). One statement is atomic on its own, so no BEGIN / COMMIT; the
+   * lines' foreign key is checked at the statement's end, when the CTE's job
+   * rows are in place. Each job row merges with the cached one by mergeJob's
+   * rule (JOB_MERGE_SET); cached_at = now() on every row written.
    */
   async upsert(jobs: Job[], lines: LogLine[]): Promise<void> {
-    const statements = [
-      ...chunk(jobs, JOB_ROWS_PER_STATEMENT).map((rows) => this.prisma.$executeRaw`
-        INSERT INTO jobs (id, vm_id, command_id, command, status, started_at, finished_at, cached_at)
-        VALUES ${Prisma.join(
-          rows.map(
-            (j) =>
-              Prisma.sql`(${j.id}::uuid, ${j.vmId}, ${j.commandId}, ${j.command}, ${j.status}, ${j.startedAt}::timestamptz, ${j.finishedAt}::timestamptz, now())`,
-          ),
-        )}
-        ON CONFLICT (id) DO UPDATE SET ${JOB_MERGE_SET}`),
-      ...chunk(lines, LOG_ROWS_PER_STATEMENT).map((rows) => this.prisma.$executeRaw`
-        INSERT INTO job_logs (job_id, ts, stream, data, cached_at)
-        VALUES ${Prisma.join(rows.map((l) => Prisma.sql`(${l.jobId}::uuid, ${l.ts}::timestamptz, ${l.stream}, ${l.data}, now())`))}
-        ON CONFLICT (job_id, ts) DO UPDATE SET stream = EXCLUDED.stream, data = EXCLUDED.data, cached_at = now()`),
-    ];
-    if (statements.length === 0) return;
-    await this.prisma.$transaction(statements);
+    if (jobs.length === 0 && lines.length === 0) return;
+    // ON CONFLICT DO UPDATE cannot touch one row twice in a statement: the last copy of a key wins.
+    const uniqueJobs = [...new Map(jobs.map((j) => [j.id, j])).values()];
+    const uniqueLines = [...new Map(lines.map((l) => [`${l.jobId}|${l.ts}`, l])).values()];
+    const jobRows = Prisma.sql`
+      INSERT INTO jobs (id, vm_id, command_id, command, status, started_at, finished_at, cached_at)
+      SELECT id, vm_id, command_id, command, status, started_at, finished_at, now()
+      FROM unnest(
+        ${uniqueJobs.map((j) => j.id)}::uuid[], ${uniqueJobs.map((j) => j.vmId)}::text[], ${uniqueJobs.map((j) => j.commandId)}::text[],
+        ${uniqueJobs.map((j) => j.command)}::text[], ${uniqueJobs.map((j) => j.status)}::text[],
+        ${uniqueJobs.map((j) => j.startedAt?.toISOString() ?? null)}::timestamptz[], ${uniqueJobs.map((j) => j.finishedAt?.toISOString() ?? null)}::timestamptz[]
+      ) AS r(id, vm_id, command_id, command, status, started_at, finished_at)
+      ON CONFLICT (id) DO UPDATE SET ${JOB_MERGE_SET}`;
+    if (uniqueLines.length === 0) {
+      await this.prisma.$executeRaw(jobRows);
+      return;
+    }
+    const lineRows = Prisma.sql`
+      INSERT INTO job_logs (job_id, ts, stream, data, cached_at)
+      SELECT job_id, ts, stream, data, now()
+      FROM unnest(
+        ${uniqueLines.map((l) => l.jobId)}::uuid[], ${uniqueLines.map((l) => l.ts)}::timestamptz[],
+        ${uniqueLines.map((l) => l.stream)}::text[], ${uniqueLines.map((l) => l.data)}::text[]
+      ) AS r(job_id, ts, stream, data)
+      ON CONFLICT (job_id, ts) DO UPDATE SET stream = EXCLUDED.stream, data = EXCLUDED.data, cached_at = now()`;
+    await this.prisma.$executeRaw(uniqueJobs.length ? Prisma.sql`WITH job_rows AS (${jobRows}) ${lineRows}` : lineRows);
   }
 
   /**

@@ -10,6 +10,7 @@ import { toJob, type JobItem, type JobRepository } from "../jobs/job.repository.
 import type { LogLine } from "../logs/log-line.model.js";
 import { toLogLine, type LogItem } from "../logs/log-line.repository.js";
 import type { CacheMetrics } from "./cache.metrics.js";
+import type { CommittedRows } from "./committed-rows.js";
 import type { JobCacheRepository, JobRows } from "./job-cache.repository.js";
 
 /** A stream record's new image as the item it is; undefined for a REMOVE. */
@@ -47,6 +48,8 @@ export interface StreamRowsDeps {
   jobs: JobRepository;
   metrics: CacheMetrics;
   logger: Logger;
+  /** What this process's write-behind has already written (left out of the upsert); the writer's. */
+  writer: { committed: CommittedRows };
 }
 
 export class StreamRows {
@@ -56,9 +59,17 @@ export class StreamRows {
   async apply(jobRecords: _Record[], logRecords: _Record[]): Promise<void> {
     const { jobs, lines } = decodeRound(jobRecords, logRecords);
     if (jobs.size === 0 && lines.size === 0) return;
+    const { committed } = this.deps.writer;
 
-    // Lines need their job row: cached already, in this round, or read from DynamoDB now.
-    const unknown = [...lines.keys()].filter((id) => !jobs.has(id));
+    // Rows this process's write-behind already put in the cache, value for value, are not written twice (committed-rows.ts).
+    for (const [jobId, forJob] of lines) {
+      const left = committed.unwritten({ jobId, job: undefined, lines: forJob })?.lines ?? [];
+      if (left.length) lines.set(jobId, left);
+      else lines.delete(jobId);
+    }
+
+    // Lines need their job row: written by this process, cached already, in this round, or read from DynamoDB now.
+    const unknown = [...lines.keys()].filter((id) => !jobs.has(id) && !committed.wroteJob(id));
     const cached = await this.deps.jobCache.getJobs(unknown);
     const fetched = await Promise.all(unknown.filter((id) => !cached.has(id)).map((id) => this.deps.jobs.get(id, true)));
     for (const job of fetched) if (job) jobs.set(job.id, job);
@@ -68,7 +79,12 @@ export class StreamRows {
       lines.delete(id);
     }
 
-    await this.upsert([...new Set([...jobs.keys(), ...lines.keys()])].map((jobId) => ({ jobId, job: jobs.get(jobId), lines: lines.get(jobId) ?? [] })));
+    const groups = [...new Set([...jobs.keys(), ...lines.keys()])].flatMap((jobId) => {
+      const job = jobs.get(jobId);
+      const rows = { jobId, job: job && committed.unwritten({ jobId, job, lines: [] })?.job, lines: lines.get(jobId) ?? [] };
+      return rows.job || rows.lines.length ? [rows] : [];
+    });
+    if (groups.length) await this.upsert(groups);
     this.deps.metrics.streamRecords("jobs", jobRecords.length);
     this.deps.metrics.streamRecords("job_logs", logRecords.length);
   }
