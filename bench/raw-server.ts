@@ -21,7 +21,14 @@ const env = process.env;
 const UNPROCESSED_ROUNDS = 8;
 const db = new pg.Pool({ connectionString: env.BENCH_DATABASE_URL, max: 10 });
 // Our API's client (src/infra/dynamodb/client.ts): the same retry policy (retry.ts) for timeouts, 5xx and throttling.
-const dynamo = createDynamo({ endpoint: env.DYNAMODB_ENDPOINT });
+const dynamo = createDynamo({
+  endpoint: env.DYNAMODB_ENDPOINT,
+  // The API's knobs of the same names (README, configuration), when the runner sets them.
+  retry: {
+    ...(env.DYNAMODB_ATTEMPT_TIMEOUT_MS ? { attemptTimeoutMs: Number(env.DYNAMODB_ATTEMPT_TIMEOUT_MS) } : {}),
+    ...(env.DYNAMODB_RETRY_BUDGET_MS ? { totalBudgetMs: Number(env.DYNAMODB_RETRY_BUDGET_MS) } : {}),
+  },
+});
 const tables = tableNames(env.DYNAMODB_TABLE_PREFIX ?? "");
 const tokens = createTokenIssuer(env.JWT_SECRET, 1);
 

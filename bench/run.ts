@@ -131,6 +131,10 @@ export async function runBench(options: RunOptions): Promise<BenchReport> {
       DYNAMODB_ENDPOINT: stores.dynamoEndpoint,
       DYNAMODB_TABLE_PREFIX: stores.tablePrefix,
       JWT_SECRET: jwtSecret,
+      // Smoke runs share the test suite's DynamoDB Local, which applies writes one
+      // at a time: under the suite's load a 100-line append can wait past the
+      // default 3 s attempt limit. Both servers get the same, longer limits.
+      ...(config.smoke ? { DYNAMODB_ATTEMPT_TIMEOUT_MS: "10000", DYNAMODB_RETRY_BUDGET_MS: "25000" } : {}),
     };
 
     const needsPeer = scenarios.some((s) => s.peer);

@@ -77,7 +77,7 @@ export async function openStores(config: Config, logger: Logger, options: OpenSt
 
     const { applied } = await migrate(databaseUrl);
     if (applied.length) logger.info({ applied }, "migrations applied");
-    const dynamo = createDynamo({ endpoint: dynamoEndpoint, region: config.awsRegion });
+    const dynamo = createDynamo({ endpoint: dynamoEndpoint, region: config.awsRegion, retry: config.dynamoRetry });
     stops.push(async () => {
       dynamo.raw.destroy();
       dynamo.streams.destroy();

@@ -223,3 +223,37 @@ describe("an endpoint that refuses connections", () => {
     }
   });
 });
+
+describe("DYNAMODB_ATTEMPT_TIMEOUT_MS and DYNAMODB_RETRY_BUDGET_MS", () => {
+  it("bound a call to an endpoint that never answers; an attempt limit above the budget is refused", async () => {
+    const { createServer } = await import("node:net");
+    const { createDynamo } = await import("../src/infra/dynamodb/client");
+    const { loadConfig, ConfigError } = await import("../src/config/env");
+    const { GetCommand } = await import("@aws-sdk/lib-dynamodb");
+    expect(() => loadConfig({ DYNAMODB_ATTEMPT_TIMEOUT_MS: "9000", DYNAMODB_RETRY_BUDGET_MS: "8000" })).toThrow(ConfigError);
+    expect(loadConfig({}).dynamoRetry).toEqual({ attemptTimeoutMs: DEFAULT_RETRY_POLICY.attemptTimeoutMs, totalBudgetMs: DEFAULT_RETRY_POLICY.totalBudgetMs });
+
+    // Accepts connections and never answers: every attempt runs into its limit.
+    const sockets = new Set<import("node:net").Socket>();
+    const silent = createServer((socket) => sockets.add(socket));
+    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+    const { port } = silent.address() as { port: number };
+    const { dynamoRetry } = loadConfig({ DYNAMODB_ATTEMPT_TIMEOUT_MS: "200", DYNAMODB_RETRY_BUDGET_MS: "700" });
+    const client = createDynamo({ endpoint: `http://127.0.0.1:${port}`, retry: dynamoRetry });
+    try {
+      const started = Date.now();
+      const error = await client.doc.send(new GetCommand({ TableName: "vms", Key: { vmId: "x" } })).catch((e: unknown) => e);
+      const took = Date.now() - started;
+      expect(error).toMatchObject({ code: "SERVICE_UNAVAILABLE" });
+      const attempts = ((error as Error).cause as { $metadata?: { attempts?: number } }).$metadata?.attempts ?? 0;
+      // Attempts of 200 ms inside 700 ms: two or three, never the policy's eight.
+      expect(attempts).toBeGreaterThanOrEqual(2);
+      expect(attempts).toBeLessThanOrEqual(3);
+      expect(took).toBeLessThan(3_000);
+    } finally {
+      client.raw.destroy();
+      for (const socket of sockets) socket.destroy();
+      silent.close();
+    }
+  });
+});

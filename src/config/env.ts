@@ -3,6 +3,7 @@
 import { z } from "zod";
 import { parsePurgeSchedule, type PurgeSchedule } from "./purge-schedule.js";
 import { loadTrustedDocuments, type TrustedDocuments } from "../graphql/trusted-documents.js";
+import { DEFAULT_RETRY_POLICY, type RetryPolicy } from "../infra/dynamodb/retry.js";
 
 const emptyAsUnset = (value: unknown) => (value === "" ? undefined : value);
 const optionalString = z.preprocess(emptyAsUnset, z.string().optional());
@@ -101,6 +102,9 @@ const envSchema = z
     // statement_timeout of each log search statement on the cache (src/search/log-search.repository.ts).
     SEARCH_STATEMENT_TIMEOUT_MS: limit(5_000),
     HTTP_HEADERS_TIMEOUT_MS: limit(10_000),
+    // The DynamoDB client's retry policy (src/infra/dynamodb/retry.ts): one attempt's time limit, and the whole call's.
+    DYNAMODB_ATTEMPT_TIMEOUT_MS: limit(DEFAULT_RETRY_POLICY.attemptTimeoutMs),
+    DYNAMODB_RETRY_BUDGET_MS: limit(DEFAULT_RETRY_POLICY.totalBudgetMs),
     HTTP_REQUEST_TIMEOUT_MS: limit(60_000),
     CORS_ORIGINS: z.preprocess(
       emptyAsUnset,
@@ -158,6 +162,9 @@ const envSchema = z
         message: "or AWS_REGION is required when NODE_ENV=production (refusing to start an embedded DynamoDB Local: production needs real stores)",
       });
     }
+    if (env.DYNAMODB_ATTEMPT_TIMEOUT_MS > env.DYNAMODB_RETRY_BUDGET_MS) {
+      ctx.addIssue({ code: "custom", path: ["DYNAMODB_ATTEMPT_TIMEOUT_MS"], message: "must not exceed DYNAMODB_RETRY_BUDGET_MS" });
+    }
     if (env.HTTP_HEADERS_TIMEOUT_MS > env.HTTP_REQUEST_TIMEOUT_MS) {
       ctx.addIssue({ code: "custom", path: ["HTTP_HEADERS_TIMEOUT_MS"], message: "must not exceed HTTP_REQUEST_TIMEOUT_MS" });
     }
@@ -178,6 +185,8 @@ export interface Config {
   /** Unset with no awsRegion: an embedded DynamoDB Local is started under dataDir. */
   dynamoEndpoint: string | undefined;
   awsRegion: string | undefined;
+  /** DYNAMODB_ATTEMPT_TIMEOUT_MS and DYNAMODB_RETRY_BUDGET_MS: the rest of the retry policy is fixed (retry.ts). */
+  dynamoRetry: Pick<RetryPolicy, "attemptTimeoutMs" | "totalBudgetMs">;
   tablePrefix: string;
   /** Unset outside production: a random secret per process (tokens die with it). */
   jwtSecret: string | undefined;
@@ -260,6 +269,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databaseUrl: e.DATABASE_URL,
     dynamoEndpoint: e.DYNAMODB_ENDPOINT,
     awsRegion: e.AWS_REGION,
+    dynamoRetry: { attemptTimeoutMs: e.DYNAMODB_ATTEMPT_TIMEOUT_MS, totalBudgetMs: e.DYNAMODB_RETRY_BUDGET_MS },
     tablePrefix: e.DYNAMODB_TABLE_PREFIX,
     jwtSecret: e.JWT_SECRET,
     tokenTtlHours: e.TOKEN_TTL_HOURS,
