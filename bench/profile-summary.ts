@@ -21,6 +21,8 @@ const GROUPS: Array<[string, (url: string, fn: string) => boolean]> = [
   ["(garbage collector)", (_u, fn) => fn === "(garbage collector)"],
   ["(program: native, not JS)", (_u, fn) => fn === "(program)"],
   ["graphql-js", (u) => u.includes("/node_modules/graphql/")],
+  // Its runtime; the code it compiles per query has no url and lands in "V8 / natives (no url)".
+  ["graphql-jit", (u) => u.includes("/node_modules/graphql-jit/")],
   ["Apollo Server", (u) => u.includes("/@apollo/") || u.includes("/@as-integrations/")],
   ["type-graphql", (u) => u.includes("/type-graphql/")],
   ["Prisma client", (u) => u.includes("/@prisma/") || u.includes("/src/generated/prisma/")],

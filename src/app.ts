@@ -17,6 +17,8 @@ import { createContextFactory, type GraphQLContext } from "./graphql/context.js"
 import { documentParseOptions, documentValidationRules } from "./graphql/document-limits.js";
 import { createFormatError, sendGraphQLError } from "./graphql/errors.js";
 import { requestGuardPlugin } from "./graphql/request-guard.js";
+import { createCompiledExecutor } from "./graphql/compiled-executor.js";
+import { executorGateway } from "./graphql/executor-gateway.js";
 import { trustedDocumentsMiddleware } from "./graphql/trusted-documents.middleware.js";
 import { buildGraphQLSchema } from "./graphql/schema.js";
 import { createHealthRouter } from "./health/health.routes.js";
@@ -45,8 +47,20 @@ export async function createApp(container: Container, httpServer: Server): Promi
   const { config, logger } = container;
   const schema = await buildGraphQLSchema();
   const limits = config.documentLimits;
+  // GRAPHQL_EXECUTOR=jit: Apollo's pipeline as before, our compiled executor
+  // at its one execution step (src/graphql/executor-gateway.ts explains the
+  // gateway). graphql-js: Apollo executes, as before.
+  const execution =
+    config.graphqlExecutor === "jit"
+      ? {
+          gateway: executorGateway(
+            schema,
+            createCompiledExecutor(schema, { logger, observe: container.metrics.observeGraphQLExecution }),
+          ),
+        }
+      : { schema };
   const apollo = new ApolloServer<GraphQLContext>({
-    schema,
+    ...execution,
     // Checked before execution and before any store call (src/graphql/document-limits.ts).
     parseOptions: documentParseOptions(limits),
     validationRules: documentValidationRules(limits),

@@ -64,6 +64,8 @@ const envSchema = z
     GRAPHQL_MAX_DIRECTIVES: limit(50),
     GRAPHQL_MAX_TOKENS: limit(2_000),
     GRAPHQL_MAX_COST: limit(50_000),
+    // Who executes GraphQL operations (src/graphql/compiled-executor.ts).
+    GRAPHQL_EXECUTOR: z.preprocess(emptyAsUnset, z.enum(["jit", "graphql-js"], { error: 'must be "jit" or "graphql-js"' }).default("jit")),
     REDIS_URL: z.preprocess(emptyAsUnset, z.url({ protocol: /^rediss?$/, error: "must be a redis:// or rediss:// URL" }).optional()),
     REDIS_KEY_PREFIX: z.preprocess(
       emptyAsUnset,
@@ -231,6 +233,12 @@ export interface Config {
   httpRequestTimeoutMs: number;
   /** Checked before a GraphQL document runs, on every transport. */
   documentLimits: DocumentLimits;
+  /**
+   * HTTP GraphQL operations: "jit" compiles each document once with graphql-jit
+   * (falling back to graphql-js where it must); "graphql-js" is Apollo's own
+   * execution. Subscriptions (WebSocket) always run on graphql-js.
+   */
+  graphqlExecutor: "jit" | "graphql-js";
   /** A full cache resync's DynamoDB read rate, in read capacity units per second (src/cache/cache-resync.ts). */
   cacheResyncReadRate: number;
   /** make demo: seed the demo data set at start when the stores are empty; the playground's first tab names its accounts. */
@@ -296,6 +304,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxTokens: e.GRAPHQL_MAX_TOKENS,
       maxCost: e.GRAPHQL_MAX_COST,
     },
+    graphqlExecutor: e.GRAPHQL_EXECUTOR,
     cacheResyncReadRate: e.CACHE_RESYNC_READ_RATE,
     demo: e.DEMO === "on",
     dataDir: e.DATA_DIR,

@@ -20,6 +20,8 @@ export interface Metrics {
   cache: CacheMetrics;
   observeHttp(observation: HttpObservation): void;
   observeStoreCall(call: StoreCall): void;
+  /** A GraphQL operation run by the compiled executor: where it ran, and why (src/graphql/compiled-executor.ts). */
+  observeGraphQLExecution(executor: string, route: string): void;
   /** Stops observing the store clients. */
   close(): void;
 }
@@ -67,6 +69,21 @@ export function createMetrics(clients: { dynamo?: DynamoDBClient; prisma?: Prism
     registers,
   });
 
+  const graphqlExecutions = new Counter({
+    name: "graphql_executions_total",
+    help: "GraphQL operations by executor (jit or graphql-js) and route (compiled, or why it fell back to graphql-js).",
+    labelNames: ["executor", "route"],
+    registers,
+  });
+  // Once a request: the labelled child is kept instead of hashing the labels each time.
+  const executionChildren = new Map<string, { inc(): void }>();
+  const observeGraphQLExecution = (executor: string, route: string) => {
+    const key = `${executor} ${route}`;
+    let child = executionChildren.get(key);
+    if (!child) executionChildren.set(key, (child = graphqlExecutions.labels({ executor, route })));
+    child.inc();
+  };
+
   const observeStoreCall = (call: StoreCall) => {
     const { store, operation } = call;
     storeCalls.inc({ store, operation, outcome: call.ok ? "ok" : "error" });
@@ -84,6 +101,7 @@ export function createMetrics(clients: { dynamo?: DynamoDBClient; prisma?: Prism
       httpDuration.observe(labels, durationSeconds);
     },
     observeStoreCall,
+    observeGraphQLExecution,
     close: detach,
   };
 }
