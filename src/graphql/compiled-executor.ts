@@ -42,6 +42,12 @@ export type ExecutionRoute =
   | "no-operation"
   /** Subscriptions are served over WebSocket by graphql-ws; over HTTP graphql-js answers as it always did. */
   | "subscription"
+  /**
+   * graphql-jit runs every root field of a mutation, where graphql-js stops at
+   * the first non-null one that fails: aliased logins would each count as a
+   * sign-in attempt (tests/sign-in-throttle.test.ts). Writes are not the hot path.
+   */
+  | "mutation"
   /** A union or interface field: graphql-jit mis-resolves type-graphql's abstract types (graphql-jit#181). */
   | "abstract-type"
   /** graphql-jit returned errors from compiling, or threw. */
@@ -121,6 +127,7 @@ function compile(schema: GraphQLSchema, document: DocumentNode, operationName: s
 function fallbackReason(schema: GraphQLSchema, document: DocumentNode, kind: string | undefined): PlanFallback | undefined {
   if (!kind) return "no-operation";
   if (kind === "subscription") return "subscription";
+  if (kind === "mutation") return "mutation";
   if (selectsAbstractType(schema, document)) return "abstract-type";
   return undefined;
 }
