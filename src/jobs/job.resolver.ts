@@ -26,12 +26,7 @@ export class JobResolver {
     // The job's logs page, when selected, is read with the job (one cache
     // statement instead of two) and handed to Job.logs's loader.
     const selected = consistency === ReadConsistencyEnum.CACHE ? selectedChildArgs(info, "logs") : undefined;
-    const logs: LogPageArgs | undefined = selected && {
-      first: selected.first as number,
-      after: selected.after as string | null | undefined,
-      stream: selected.stream as LogStreamEnum | null | undefined,
-      since: selected.since as string | null | undefined,
-    };
+    const logs = selected && jobLogsArgs(selected.first as number, selected.after as string | null, selected.stream as LogStreamEnum | null, selected.since as string | null);
     const prefetch = logs && ctx.services.logs.prefetch(ctx.actor, logs);
     if (!logs || !prefetch) return ctx.services.jobs.get(ctx.actor, id, consistency);
     const { job, lines } = await ctx.services.jobs.getWithLogs(ctx.actor, id, prefetch.query);
@@ -76,6 +71,14 @@ export class JobResolver {
     @Arg("since", () => LogTimestamp, { nullable: true }) since: string | null,
     @Ctx() ctx: GraphQLContext,
   ) {
-    return ctx.loaders.logsOfJob({ first, after, stream, since }).load(job);
+    return ctx.loaders.logsOfJob(jobLogsArgs(first, after, stream, since)).load(job);
   }
+}
+
+/**
+ * Job.logs's arguments as its loader is keyed (by their JSON): built in one
+ * place, so the page job(id) reads ahead primes the very loader Job.logs asks.
+ */
+function jobLogsArgs(first: number, after: string | null | undefined, stream: LogStreamEnum | null | undefined, since: string | null | undefined): LogPageArgs {
+  return { first, after, stream, since };
 }
