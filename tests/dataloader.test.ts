@@ -122,7 +122,7 @@ describe("Job.logs batching", () => {
 
   const logQueries = () => calls.count("postgres", "SELECT", /FROM job_logs/);
 
-  it("jobs(filter: {vmId}){ logs } is ONE cache query for the page's lines: the same store calls for N = 1 and N = 10", async () => {
+  it("jobs(filter: {vmId}){ logs } reads the page's jobs and their lines in ONE cache statement: the same store calls for N = 1 and N = 10", async () => {
     const counts = async (vmId: string, n: number) => {
       calls.reset();
       const result = await t.gql(JobsWithLogsDocument, { filter: { vmId }, first: n, logsFirst: 2 }, { token: viewer });
@@ -139,10 +139,39 @@ describe("Job.logs batching", () => {
     };
     const one = await counts(vmIds.one, 1);
     const ten = await counts(vmIds.ten, 10);
-    // postgres: the caller (token → actor), the jobs, the lines of all of them.
+    // postgres: the caller (token → actor), then the jobs with the lines of all of them.
     // dynamodb: the list, short of a full page in the cache, looks below the cache horizon once.
-    expect(one).toEqual({ logQueries: 1, postgres: 3, dynamodb: 1 });
+    expect(one).toEqual({ logQueries: 1, postgres: 2, dynamodb: 1 });
     expect(ten).toEqual(one);
+  });
+
+  it("jobs(){ logs } read together answer as Job.logs on its own does, and Job.logs's refusals stay its own", async () => {
+    const page = `{ edges { cursor node { jobId ts stream data } } pageInfo { hasNextPage endCursor } }`;
+    const ask = async (query: string) => {
+      calls.reset();
+      const result = await t.gql(query, { vmId: vmIds.ten, first: 2 }, { token: viewer });
+      expect(result.errors).toBeUndefined();
+      return { data: result.data, postgres: calls.count("postgres"), logQueries: logQueries(), dynamodb: calls.count("dynamodb") };
+    };
+    const list = (logs: string) => `query($vmId: ID!, $first: Int) { jobs(filter: { vmId: $vmId }, first: 4) { edges { cursor node { id status ${logs} ${page} } } pageInfo { hasNextPage } } }`;
+    const together = await ask(list(`logs(first: $first, stream: STDOUT)`));
+    // An @include leaves the decision to execution: Job.logs then reads on its own, as before.
+    const apart = await ask(list(`logs(first: $first, stream: STDOUT) @include(if: true)`));
+    // postgres: the caller, then the jobs with their lines; apart: the jobs, then the lines of all of them.
+    expect(together).toMatchObject({ postgres: 2, logQueries: 1, dynamodb: 0 });
+    expect(apart).toMatchObject({ postgres: 3, logQueries: 1, dynamodb: 0 });
+    expect(JSON.stringify(together.data)).toBe(JSON.stringify(apart.data));
+    const jobs = (together.data as { jobs: { edges: Array<{ node: { id: string; logs: { edges: Array<{ node: { data: string } }> } } }> } }).jobs.edges;
+    expect(jobs).toHaveLength(4);
+    for (const { node } of jobs) expect(node.logs.edges.map((e) => e.node.data)).toEqual([`${node.id} line 0`, `${node.id} line 1`]);
+
+    // Arguments Job.logs refuses still get its error, at the logs (non-null up to jobs, so only the first is reported).
+    const refused = await t.gql(
+      `query($vmId: ID!) { jobs(filter: { vmId: $vmId }, first: 2) { edges { node { id logs(first: 2, after: "not-a-cursor") { edges { cursor } } } } } }`,
+      { vmId: vmIds.ten },
+      { token: viewer },
+    );
+    expect(refused.errors?.map((e) => [e.extensions?.code, e.path])).toEqual([["BAD_USER_INPUT", ["jobs", "edges", 0, "node", "logs"]]]);
   });
 
   it("job(id){ logs } reads the job and its page of lines in ONE cache statement, with the same answer as Job.logs on its own", async () => {
@@ -212,7 +241,10 @@ describe("Job.logs batching", () => {
         [old, ["old 0", "old 1"]],
       ]),
     );
-    expect(logQueries()).toBe(1);
+    // postgres: the caller, the cached part of the list with the recent job's lines, then the old job's
+    // lines asked of the cache (below the horizon: answered by DynamoDB).
+    expect(logQueries()).toBe(2);
+    expect(calls.count("postgres")).toBe(3);
     expect(calls.count("dynamodb", "Query", new RegExp(t.stores.tables.logs))).toBeGreaterThanOrEqual(1);
   });
 });

@@ -65,6 +65,24 @@ function linesPage(q: CachedLogsQuery): Prisma.Sql {
     ) page)`;
 }
 
+/** A page of jobs across VMs (listJobs). */
+export interface CachedJobsQuery {
+  vmId?: string;
+  status?: JobStatus;
+  from: Date;
+  before?: TimeKey;
+  limit: number;
+}
+
+/** listJobs's conditions. */
+function jobsListed(q: CachedJobsQuery): Prisma.Sql {
+  const conditions = [Prisma.sql`j.started_at >= ${q.from}::timestamptz`];
+  if (q.vmId) conditions.push(Prisma.sql`j.vm_id = ${q.vmId}`);
+  if (q.status) conditions.push(Prisma.sql`j.status = ${q.status}`);
+  if (q.before) conditions.push(Prisma.sql`(j.started_at, j.id) < (${q.before.at}::timestamptz, ${q.before.id}::uuid)`);
+  return Prisma.join(conditions, " AND ");
+}
+
 function parseLines(jobId: string, text: string): LogLine[] {
   return (JSON.parse(text) as Array<[string, LogStream, string]>).map(([ts, stream, data]) => ({ jobId, ts, stream, data }));
 }
@@ -234,18 +252,19 @@ export class JobCacheRepository {
     return result;
   }
 
-  /** Jobs across VMs, newest first, started at or after `from`. */
-  async listJobs(q: { vmId?: string; status?: JobStatus; from: Date; before?: TimeKey; limit: number }): Promise<Job[]> {
-    const conditions = [Prisma.sql`j.started_at >= ${q.from}::timestamptz`];
-    if (q.vmId) conditions.push(Prisma.sql`j.vm_id = ${q.vmId}`);
-    if (q.status) conditions.push(Prisma.sql`j.status = ${q.status}`);
-    if (q.before) conditions.push(Prisma.sql`(j.started_at, j.id) < (${q.before.at}::timestamptz, ${q.before.id}::uuid)`);
-    const rows = await this.prisma.$queryRaw<JobRow[]>`
-      SELECT ${JOB_COLUMNS} FROM jobs j
-      WHERE ${Prisma.join(conditions, " AND ")}
+  /**
+   * Jobs across VMs, newest first, started at or after `from`; with `logs`,
+   * each with a page of its lines in the same statement (what logsForJobs
+   * gives for it).
+   */
+  async listJobs(q: CachedJobsQuery, logs?: CachedLogsQuery): Promise<Array<{ job: Job; lines?: LogLine[] }>> {
+    const lines = logs ? Prisma.sql`, ${linesPage(logs)} AS lines` : Prisma.empty;
+    const rows = await this.prisma.$queryRaw<Array<JobRow & { lines?: string }>>`
+      SELECT ${JOB_COLUMNS} ${lines} FROM jobs j
+      WHERE ${jobsListed(q)}
       ORDER BY j.started_at DESC, j.id DESC
       LIMIT ${q.limit}`;
-    return rows.map(toJob);
+    return rows.map((row) => ({ job: toJob(row), lines: row.lines === undefined ? undefined : parseLines(row.id, row.lines) }));
   }
 
   /**

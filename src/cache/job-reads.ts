@@ -114,6 +114,17 @@ export class JobReads {
 
   /** Up to q.limit jobs, newest first (rules 1, 2, 4, 5). */
   async jobs(q: JobsQuery): Promise<Job[]> {
+    return (await this.jobsWithLogs(q)).jobs;
+  }
+
+  /**
+   * jobs(), and with `logs` a page of lines of each listed job the cache may
+   * answer the lines of (the rules of logsOfJobs()), read with the list in one
+   * cache statement. A job missing from `lines` (a list served by DynamoDB,
+   * the part below the horizon, lines still queued): the caller reads its
+   * lines as Job.logs always does.
+   */
+  async jobsWithLogs(q: JobsQuery, logs?: LogsQuery): Promise<{ jobs: Job[]; lines: Map<string, LogLine[]> }> {
     const { jobs, writer, gate, cache } = this.deps;
     const { vmId, status, startedFrom: from, before, limit } = q;
     // Any queued job of these VMs, whatever its status: a queued status change
@@ -123,11 +134,17 @@ export class JobReads {
     const trusted = writer.isComplete() && !writer.hasPendingJobs(matches);
     if (!trusted) gate.skipped("jobs");
     if (trusted && this.inCache(before, horizon)) {
-      const cacheFrom = from && from > horizon ? from : horizon;
-      const cached = await gate.read("jobs", "jobs", () => cache.listJobs({ vmId, status, from: cacheFrom, before, limit }), () => true);
-      if (cached) return this.belowHorizon(cached, q, horizon);
+      const page = { vmId, status, from: from && from > horizon ? from : horizon, before, limit };
+      const cached = await gate.read("jobs", logs ? "jobs with logs" : "jobs", () => cache.listJobs(page, logs), () => true);
+      if (cached) {
+        // Every row is at or after the horizon (the page's lower bound), so only rule 2 is left for its lines.
+        const lines = new Map<string, LogLine[]>();
+        for (const row of cached) if (row.lines && !writer.logsIncomplete(row.job.id)) lines.set(row.job.id, row.lines);
+        if (lines.size) gate.served("job_logs");
+        return { jobs: await this.belowHorizon(cached.map((row) => row.job), q, horizon), lines };
+      }
     }
-    return jobs.list(q);
+    return { jobs: await jobs.list(q), lines: new Map() };
   }
 
   /**

@@ -24,6 +24,13 @@ const cursorShape = { at: z.iso.datetime(), id: z.string() };
 
 export const jobCursor = (job: Job) => encodeCursor(CURSOR_KIND, { at: (job.startedAt ?? new Date(0)).toISOString(), id: job.id });
 
+/** jobs(filter, first, after)'s arguments. */
+export interface JobListArgs {
+  filter?: JobFilterInput | null;
+  first?: number | null;
+  after?: string | null;
+}
+
 export interface JobPageArgs {
   first?: number | null;
   after?: string | null;
@@ -57,7 +64,16 @@ export class JobService {
   }
 
   /** Jobs across VMs, newest first. */
-  async list(actor: Actor | null, args: { filter?: JobFilterInput; first?: number | null; after?: string | null }): Promise<Page<Job>> {
+  async list(actor: Actor | null, args: JobListArgs): Promise<Page<Job>> {
+    return (await this.listWithLogs(actor, args)).page;
+  }
+
+  /**
+   * list(), with a page of lines of each listed job the cache answers with the
+   * list in one read (JobReads.jobsWithLogs; `logs` from
+   * LogLineService.prefetch, which checked Job.logs's rules).
+   */
+  async listWithLogs(actor: Actor | null, args: JobListArgs, logs?: LogsQuery): Promise<{ page: Page<Job>; lines: Map<string, LogLine[]> }> {
     authorize(actor, OPERATIONS.jobs);
     const filter = parseInput(jobFilterSchema, args.filter, "filter") ?? {};
     const size = pageSize(args.first, JOB_PAGE.default, JOB_PAGE.max);
@@ -65,8 +81,9 @@ export class JobService {
     // startedAfter is exclusive; the stores' lower bound is inclusive, at millisecond precision.
     const from = filter.startedAfter ? new Date(filter.startedAfter.getTime() + 1) : undefined;
     const before = earlierKey(after, filter.startedBefore ? keyBefore(filter.startedBefore) : undefined);
-    const jobs = await this.reads.jobs({ vmId: filter.vmId ?? undefined, status: filter.status ?? undefined, startedFrom: from, before, limit: size + 1 });
-    return toPage(jobs, size, jobCursor);
+    const query = { vmId: filter.vmId ?? undefined, status: filter.status ?? undefined, startedFrom: from, before, limit: size + 1 };
+    const { jobs, lines } = await this.reads.jobsWithLogs(query, logs);
+    return { page: toPage(jobs, size, jobCursor), lines };
   }
 
   /** Vm.jobs for a page of VMs (one cache query for all of them: JobReads.jobsOfVms). */
