@@ -105,6 +105,11 @@ describe("each limit refuses before any store call, with a code and a message na
     expect(refused).toMatchObject({ status: 400, storeCalls: 0 });
     expect(refused.errors[0]!.extensions!.code).toBe("GRAPHQL_VALIDATION_FAILED");
     expect(refused.errors[0]!.message).toContain(`cost limit of ${LIMITS.maxCost} exceeded`);
+    // Costs are kept per document and variables: the same text again is judged by its own variables each time.
+    for (let i = 0; i < 2; i++) {
+      expect((await post({ query, variables: { jobs: 10, lines: 20 } })).errors).toEqual([]);
+      expect(await post({ query, variables: { jobs: 100, lines: 1000 } })).toMatchObject({ status: 400, storeCalls: 0 });
+    }
     // Absent `first`: jobs' default 50 × logs' default 500.
     const defaults = await post({ query: "{ jobs { edges { node { logs { edges { node { ts } } } } } } }" });
     expect(defaults).toMatchObject({ status: 400, storeCalls: 0 });
