@@ -177,7 +177,8 @@ export async function runBench(options: RunOptions): Promise<BenchReport> {
             const probes = buildProbeVariants(scenario, picks, config.probeRequests);
             result.probes = {};
             for (const probe of probes) {
-              const calls = await storeCallsPerRequest(api.url, probe.variants, authorization, scenario.kind === "write", metricsFamilies);
+              const settled = scenario.kind === "write" ? () => settle(api.url, dynamoStreams === "on", log) : undefined;
+              const calls = await storeCallsPerRequest(api.url, probe.variants, authorization, settled, metricsFamilies);
               result.probes[probe.label] = calls;
               result.storeCalls ??= calls;
             }
@@ -488,11 +489,14 @@ async function storeCallsPerRequest(
   baseUrl: string,
   variants: RequestVariant[],
   headers: Record<string, string>,
-  write: boolean,
+  /** Writes: waits until the API's cache work has landed (settle()), so it is counted, and none of an earlier load's is. */
+  settled: (() => Promise<void>) | undefined,
   families: Set<string>,
 ): Promise<StoreCalls | null> {
   // The server calls the stores on its own too (the Streams consumer polls,
   // its leader renews a lock): that idle rate, measured first, is taken off.
+  // An earlier load's cache work still landing is not idle: it is waited out first.
+  await settled?.();
   const idleStart = await readMetrics(baseUrl);
   if (!idleStart) return null;
   await new Promise((resolve) => setTimeout(resolve, IDLE_WINDOW_MS));
@@ -501,8 +505,9 @@ async function storeCallsPerRequest(
   const idle = parseStoreCalls(idleStart, before, 1, process.env.BENCH_STORE_METRIC);
   const started = performance.now();
   for (const variant of variants) await send(baseUrl, variant, headers);
-  // Cache write-through runs off the request path; let it land so it is counted.
-  if (write) await new Promise((resolve) => setTimeout(resolve, 500));
+  // Cache write-through runs off the request path; let it land so it is counted
+  // (a fixed wait was short when the emulator was slow: S4ns counted 0 statements).
+  await settled?.();
   const after = await readMetrics(baseUrl);
   if (!after) return null;
   const delta = parseStoreCalls(before, after, variants.length, process.env.BENCH_STORE_METRIC);
