@@ -13,6 +13,7 @@ export default defineConfig({
   test: {
     include: ["tests/**/*.test.ts"],
     globalSetup: ["tests/support/global-setup.ts"],
+    setupFiles: ["tests/support/file-setup.ts"],
     // Each file gets its own database and table prefix, so files run in parallel.
     fileParallelism: true,
     testTimeout: 30_000,

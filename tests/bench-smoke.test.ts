@@ -11,6 +11,7 @@ import { formatReport } from "../bench/report";
 import { loadEmittedSchema, runBench, supportedScenarios, type BenchReport } from "../bench/run";
 import type { LoadResult } from "../bench/load";
 import { SCENARIOS } from "../bench/scenarios";
+import { fileDynamoEndpoint } from "./support/dynamo-local";
 
 const CONTRACT = new URL("../../shared/contract/schema.graphql", import.meta.url);
 
@@ -46,7 +47,7 @@ describe("benchmark smoke run", () => {
     const suffix = randomBytes(4).toString("hex");
     report = await runBench({
       config: benchConfig(["--smoke"], {}),
-      env: { DATABASE_URL: inject("postgresAdminUrl"), DYNAMODB_ENDPOINT: inject("dynamoEndpoint") },
+      env: { DATABASE_URL: inject("postgresAdminUrl"), DYNAMODB_ENDPOINT: await fileDynamoEndpoint() },
       stores: { databaseName: `vmo_bench_${suffix}`, tablePrefix: `bench${suffix}_` },
       log: () => undefined,
     });

@@ -3,7 +3,6 @@
 import { spawn } from "node:child_process";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { inject } from "vitest";
 import { findFreePort } from "../src/infra/net";
 import type { Actor } from "../src/auth/permissions";
 import { DeleteUserDocument, LoginDocument, UpdateUserDocument } from "./generated/graphql";
@@ -114,7 +113,7 @@ describe("ensureAdmin (ADMIN_EMAIL / ADMIN_PASSWORD)", () => {
         HOST: "127.0.0.1",
         PORT: String(port),
         DATABASE_URL: database.url,
-        DYNAMODB_ENDPOINT: inject("dynamoEndpoint"),
+        DYNAMODB_ENDPOINT: t.dynamoEndpoint,
         DYNAMODB_TABLE_PREFIX: t.tablePrefix,
         JWT_SECRET: "first-admin-secret-first-admin-secret",
         ADMIN_EMAIL: email,

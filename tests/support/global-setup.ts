@@ -1,26 +1,20 @@
-// Starts the stores the whole run shares: DynamoDB Local (in memory; each test
-// file uses its own table prefix) and, unless DATABASE_URL names one, an
+// Starts the store the whole run shares: unless DATABASE_URL names one, an
 // embedded PostgreSQL (each test file creates its own database in it).
+// DynamoDB Local is per file (tests/support/dynamo-local.ts).
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { TestProject } from "vitest/node";
-import { startEmbeddedDynamo } from "../../src/infra/dynamodb/embedded";
 import { startEmbeddedPostgres } from "../../src/infra/postgres/embedded";
 
 declare module "vitest" {
   export interface ProvidedContext {
-    dynamoEndpoint: string;
     postgresAdminUrl: string;
   }
 }
 
 export default async function setup(project: TestProject) {
   const stops: Array<() => Promise<void>> = [];
-  const dynamo = await startEmbeddedDynamo();
-  stops.push(dynamo.stop);
-  project.provide("dynamoEndpoint", dynamo.endpoint);
-
   let adminUrl = process.env.DATABASE_URL;
   if (!adminUrl) {
     const dir = await mkdtemp(path.join(tmpdir(), "vmo-test-pg-"));

@@ -1,9 +1,10 @@
 // Per-file isolation: a fresh PostgreSQL database (migrated) and a fresh
-// DynamoDB table prefix (tables created) for each test file.
+// DynamoDB table prefix (tables created, in the file's own DynamoDB Local) for each test file.
 import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { afterAll, beforeAll, inject } from "vitest";
 import { createDynamo } from "../../src/infra/dynamodb/client";
+import { fileDynamoEndpoint } from "./dynamo-local";
 import { ensureTables, tableNames } from "../../src/infra/dynamodb/tables";
 import { migrate } from "../../src/infra/postgres/migrate";
 import { JobCacheRepository } from "../../src/cache/job-cache.repository";
@@ -76,7 +77,7 @@ export interface TestStoreOptions {
 
 export async function createTestStores(options: TestStoreOptions = {}): Promise<TestStores> {
   const database = await createTestDatabase();
-  const dynamoEndpoint = inject("dynamoEndpoint");
+  const dynamoEndpoint = await fileDynamoEndpoint();
   const tablePrefix = `t${randomBytes(5).toString("hex")}_`;
   const dynamo = createDynamo({ endpoint: dynamoEndpoint });
   await ensureTables(dynamo.raw, tablePrefix);

@@ -1,0 +1,4 @@
+// Runs before each test file (vitest setupFiles).
+import { stopFileDynamoAfterAll } from "./dynamo-local";
+
+stopFileDynamoAfterAll();
