@@ -1,6 +1,7 @@
 // DynamoDB throttling and 5xx answers, injected on the server's real client:
 // retried with backoff inside a bounded time, then SERVICE_UNAVAILABLE with
 // nothing stored.
+import { randomBytes } from "node:crypto";
 import { QueryCommand, ScanCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { BoundedRetryStrategy, DEFAULT_RETRY_POLICY } from "../src/infra/dynamodb/retry";
@@ -64,6 +65,45 @@ describe("transient DynamoDB faults are retried", () => {
     const created = await t.gql(CreateVmDocument, { input: buildVmInput() }, { token: dev });
     expect(created.errors).toBeUndefined();
     expect((await read()) - before).toBe(2);
+  });
+});
+
+describe("an answer lost after DynamoDB carried out the write (retried: the retry meets the write)", () => {
+  it("createVm: the retry finds its own VM and answers it, not CONFLICT; stored once", async () => {
+    fault = injectDynamoFault(t.stores.dynamo.raw, { operation: "PutItem", fault: "answer-lost", times: 1 });
+    const input = buildVmInput({ id: `vm-lost-answer-${randomBytes(4).toString("hex")}` });
+    const created = await t.gql(CreateVmDocument, { input }, { token: dev });
+    expect(created.errors).toBeUndefined();
+    expect(created.data!.createVm).toMatchObject({ id: input.id, name: input.name, environment: input.environment });
+    expect(fault.injected).toBe(1);
+    expect(fault.passed).toBe(1);
+    expect((await vmIds()).filter((id) => id === input.id)).toHaveLength(1);
+  });
+
+  it("sendCommand: one command and one job, answered once", async () => {
+    const vm = await createVm(t, dev);
+    const before = { commands: await dynamoCount(t, "commands"), jobs: await dynamoCount(t, "jobs") };
+    fault = injectDynamoFault(t.stores.dynamo.raw, { operation: "TransactWriteItems", fault: "answer-lost", times: 1 });
+    const sent = await t.gql(SendCommandForJobDocument, { input: { vmId: vm.id, command: "make deploy" } }, { token: dev });
+    expect(sent.errors).toBeUndefined();
+    expect(fault.injected).toBe(1);
+    expect({ commands: await dynamoCount(t, "commands"), jobs: await dynamoCount(t, "jobs") }).toEqual({
+      commands: before.commands + 1,
+      jobs: before.jobs + 1,
+    });
+  });
+
+  it("appendJobLogs: acknowledged, every line stored once", async () => {
+    const vm = await createVm(t, dev);
+    const { job } = await sendCommand(t, dev, vm.id);
+    fault = injectDynamoFault(t.stores.dynamo.raw, { operation: "TransactWriteItems", fault: "answer-lost", times: 1 });
+    const lines = Array.from({ length: 150 }, (_, i) => ({ stream: "STDOUT" as const, data: `line ${i}` }));
+    const appended = await t.gql(AppendJobLogsDocument, { jobId: job.id, lines }, { token: dev });
+    expect(appended.errors).toBeUndefined();
+    expect(appended.data!.appendJobLogs.accepted).toBe(150);
+    expect(fault.injected).toBe(1);
+    const stored = await storedLogItems(t, job.id);
+    expect(stored.map((item) => item.data)).toEqual(lines.map((l) => l.data));
   });
 });
 

@@ -1,5 +1,7 @@
 // VMs live in DynamoDB only (authoritative). Items: { vmId, name, environment, tags, createdAt, updatedAt }.
+import { isDeepStrictEqual } from "node:util";
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
+import { marshall } from "@aws-sdk/util-dynamodb";
 import {
   DeleteCommand,
   GetCommand,
@@ -64,15 +66,29 @@ export class VmRepository {
     return items.map(toVm);
   }
 
-  /** Conditional put: an existing id is never overwritten ("exists"). */
+  /**
+   * Conditional put: an existing id is never overwritten ("exists"). An item
+   * equal to this one is our own put, landed by an attempt whose answer was
+   * lost (a timeout, a dropped connection) before the SDK retried: created.
+   */
   async create(vm: Vm): Promise<CreateVmResult> {
+    const item = toItem(vm);
     try {
       await this.doc.send(
-        new PutCommand({ TableName: this.table, Item: toItem(vm), ConditionExpression: "attribute_not_exists(vmId)" }),
+        new PutCommand({
+          TableName: this.table,
+          Item: item,
+          ConditionExpression: "attribute_not_exists(vmId)",
+          ReturnValuesOnConditionCheckFailure: "ALL_OLD",
+        }),
       );
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return { outcome: "exists" };
-      throw error;
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      // Compared as DynamoDB holds them (attribute values): tags parsed from a
+      // GraphQL JSON literal are null-prototype objects, which plain deep
+      // equality would tell apart from the same tags read back.
+      const ours = error.Item !== undefined && isDeepStrictEqual(error.Item, marshall(item));
+      return ours ? { outcome: "created", vm } : { outcome: "exists" };
     }
     return { outcome: "created", vm };
   }

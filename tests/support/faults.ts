@@ -4,9 +4,18 @@
 // all run. Everything else reaches DynamoDB Local untouched.
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 
-export type DynamoFault = "throttle" | "internal-error" | "unavailable" | "transaction-conflict" | "cancelled-by-conflict";
+export type DynamoFault = "throttle" | "internal-error" | "unavailable" | "transaction-conflict" | "cancelled-by-conflict" | "answer-lost";
 
-const ANSWERS: Record<DynamoFault, { statusCode: number; type: string; message: string; body?: Record<string, unknown> }> = {
+interface FaultyAnswer {
+  statusCode: number;
+  type: string;
+  message: string;
+  body?: Record<string, unknown>;
+  /** The request reaches DynamoDB Local and is carried out; only its answer is replaced. */
+  delivered?: boolean;
+}
+
+const ANSWERS: Record<DynamoFault, FaultyAnswer> = {
   throttle: {
     statusCode: 400,
     type: "ProvisionedThroughputExceededException",
@@ -27,12 +36,16 @@ const ANSWERS: Record<DynamoFault, { statusCode: number; type: string; message: 
     message: "Transaction cancelled, please refer cancellation reasons for specific reasons [TransactionConflict, None]",
     body: { CancellationReasons: [{ Code: "TransactionConflict", Message: "Transaction is ongoing for the item" }, { Code: "None" }] },
   },
+  // The write was carried out but its answer did not come back: DynamoDB's
+  // 500 means "the operation may or may not have succeeded", as a timeout or a
+  // dropped connection after the request went out would.
+  "answer-lost": { statusCode: 500, type: "InternalServerError", message: "Internal server error", delivered: true },
 };
 
 export interface DynamoFaultHandle {
   /** Faulty answers given so far. */
   readonly injected: number;
-  /** Requests of the chosen operation that reached DynamoDB. */
+  /** Requests of the chosen operation that reached DynamoDB and kept their answer. */
   readonly passed: number;
   remove(): void;
 }
@@ -63,6 +76,10 @@ export function injectDynamoFault(
         return next(args);
       }
       state.injected++;
+      if (answer.delivered) {
+        const delivered = await next(args);
+        (delivered.response as { body?: { resume?: () => void } }).body?.resume?.(); // drained, so the socket is free again
+      }
       const body = JSON.stringify({ __type: `com.amazonaws.dynamodb.v20120810#${answer.type}`, message: answer.message, ...answer.body });
       return {
         response: {
