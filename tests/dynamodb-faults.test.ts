@@ -80,7 +80,7 @@ describe("an answer lost after DynamoDB carried out the write (retried: the retr
     expect((await vmIds()).filter((id) => id === input.id)).toHaveLength(1);
   });
 
-  it("sendCommand: one command and one job, answered once", async () => {
+  it("sendCommand: answered without error, one command and one job stored", async () => {
     const vm = await createVm(t, dev);
     const before = { commands: await dynamoCount(t, "commands"), jobs: await dynamoCount(t, "jobs") };
     fault = injectDynamoFault(t.stores.dynamo.raw, { operation: "TransactWriteItems", fault: "answer-lost", times: 1 });

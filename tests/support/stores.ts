@@ -4,12 +4,12 @@ import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { afterAll, beforeAll, inject } from "vitest";
 import { createDynamo } from "../../src/infra/dynamodb/client";
-import { fileDynamoEndpoint } from "./dynamo-local";
 import { ensureTables, tableNames } from "../../src/infra/dynamodb/tables";
 import { migrate } from "../../src/infra/postgres/migrate";
 import { JobCacheRepository } from "../../src/cache/job-cache.repository";
 import { createPrisma, type PrismaClient } from "../../src/infra/postgres/prisma";
 import type { Stores } from "../../src/container";
+import { fileDynamoEndpoint } from "./dynamo-local";
 
 export interface TestStores {
   stores: Stores;
