@@ -9,7 +9,7 @@ import { StoreCallCounter } from "../src/infra/store-calls";
 import { AppendJobLogsDocument, CreateVmDocument, SendCommandForJobDocument } from "./generated/graphql";
 import { dynamoCount, cacheCount } from "./support/counts";
 import { storedLogItems } from "./support/fixtures";
-import { buildVmInput, createUserWithToken, createVm, sendCommand } from "./support/factories";
+import { buildVmInput, createUserWithToken, createVm, sendCommand, stdoutLines } from "./support/factories";
 import { injectDynamoFault, type DynamoFault, type DynamoFaultHandle } from "./support/faults";
 import { startTestServer, type TestServer } from "./support/test-server";
 
@@ -97,7 +97,7 @@ describe("an answer lost after DynamoDB carried out the write (retried: the retr
     const vm = await createVm(t, dev);
     const { job } = await sendCommand(t, dev, vm.id);
     fault = injectDynamoFault(t.stores.dynamo.raw, { operation: "TransactWriteItems", fault: "answer-lost", times: 1 });
-    const lines = Array.from({ length: 150 }, (_, i) => ({ stream: "STDOUT" as const, data: `line ${i}` }));
+    const lines = stdoutLines(150);
     const appended = await t.gql(AppendJobLogsDocument, { jobId: job.id, lines }, { token: dev });
     expect(appended.errors).toBeUndefined();
     expect(appended.data!.appendJobLogs.accepted).toBe(150);
@@ -161,7 +161,7 @@ describe("a permanent fault leaves nothing half-written in the cache", () => {
     const { job } = await sendCommand(t, dev, vm.id);
     // 250 lines are three TransactWriteItems of up to 99: the first is stored, the second fails for good.
     fault = injectDynamoFault(t.stores.dynamo.raw, { operation: "TransactWriteItems", fault: "internal-error", times: Infinity, after: 1 });
-    const lines = Array.from({ length: 250 }, (_, i) => ({ stream: "STDOUT" as const, data: `line ${i}` }));
+    const lines = stdoutLines(250);
     const appended = await t.gql(AppendJobLogsDocument, { jobId: job.id, lines }, { token: dev });
     expect(appended.errors?.[0]?.extensions?.code).toBe("SERVICE_UNAVAILABLE");
     expect(fault.passed).toBe(1);
@@ -193,7 +193,7 @@ describe("conflicts with a transaction on the job's item", () => {
     const vm = await createVm(t, dev);
     const { job } = await sendCommand(t, dev, vm.id);
     fault = injectDynamoFault(t.stores.dynamo.raw, { operation, fault: kind, times: 2 });
-    const lines = Array.from({ length: 150 }, (_, i) => ({ stream: "STDOUT" as const, data: `line ${i}` }));
+    const lines = stdoutLines(150);
     const appended = await t.gql(AppendJobLogsDocument, { jobId: job.id, lines }, { token: dev });
     expect(appended.errors).toBeUndefined();
     expect(appended.data!.appendJobLogs.accepted).toBe(150);

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { StoreCallCounter } from "../src/infra/store-calls";
 import { AppendJobLogsDocument, JobLogsDocument, LogsDocument, type LogLineInput, type LogsQuery } from "./generated/graphql";
 import { cacheCount, dynamoCount } from "./support/counts";
-import { createUserWithToken, createVm, sendCommand } from "./support/factories";
+import { createUserWithToken, createVm, sendCommand, stdoutLines } from "./support/factories";
 import { startTestServer, type GraphQLResponse, type TestServer } from "./support/test-server";
 
 let t: TestServer;
@@ -134,7 +134,7 @@ describe("appendJobLogs", () => {
     const job = await newJob();
     await idle();
     calls.reset();
-    const lines = Array.from({ length: 100 }, (_, i) => ({ stream: "STDOUT" as const, data: `line ${i}` }));
+    const lines = stdoutLines(100);
     expect((await append(job.id, lines)).errors).toBeUndefined();
     await idle();
     // The actor's row, then the write-behind's flush: job row and lines in one INSERT (no BEGIN / COMMIT around statements).

@@ -8,7 +8,6 @@
 // with a stream), and tests that had passed alone in seconds hit the server's
 // 30 s request timeout. A fresh emulator per file costs ~3 s of start-up and
 // keeps each file's timing its own.
-import { afterAll } from "vitest";
 import { startEmbeddedDynamo, type EmbeddedDynamoHandle } from "../../src/infra/dynamodb/embedded";
 
 let started: Promise<EmbeddedDynamoHandle> | undefined;
@@ -19,13 +18,9 @@ export async function fileDynamoEndpoint(): Promise<string> {
   return (await started).endpoint;
 }
 
-async function stopFileDynamo(): Promise<void> {
+/** Stops this file's emulator, if it started one (tests/support/file-setup.ts, after the file's own hooks). */
+export async function stopFileDynamo(): Promise<void> {
   const handle = await started?.catch(() => undefined);
   started = undefined;
   await handle?.stop();
-}
-
-/** Registered by tests/support/file-setup.ts for every file; after hooks run as a stack, so this one runs last. */
-export function stopFileDynamoAfterAll(): void {
-  afterAll(stopFileDynamo, 30_000);
 }

@@ -52,6 +52,11 @@ export async function createVm(t: TestServer, token: string, overrides: Paramete
 }
 
 /** A command sent through the API, with its RUNNING job. */
+/** `count` STDOUT lines "line 0", "line 1", … as appendJobLogs takes them. */
+export function stdoutLines(count: number) {
+  return Array.from({ length: count }, (_, i) => ({ stream: "STDOUT" as const, data: `line ${i}` }));
+}
+
 export async function sendCommand(t: TestServer, token: string, vmId: string, command = "uptime") {
   const result = await t.gql(SendCommandDocument, { input: { vmId, command } }, { token });
   if (!result.data) throw new Error(`sendCommand failed: ${JSON.stringify(result.errors)}`);
