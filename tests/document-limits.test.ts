@@ -116,6 +116,27 @@ describe("each limit refuses before any store call, with a code and a message na
     expect(defaults.errors[0]!.message).toContain("cost limit");
   });
 
+  it("cost: a kept cost follows the variables a cost reads (first, @include, @skip) and no others", async () => {
+    const query = `query Toggle($vm: ID, $deep: Boolean!, $shallow: Boolean = true) {
+      jobs(first: 100, filter: { vmId: $vm }) { edges { node { id logs(first: 1000) @include(if: $deep) @skip(if: $shallow) { edges { node { ts } } } } } }
+    }`;
+    // Ids change from request to request and share one kept cost; the conditions do not.
+    for (const vm of ["vm-a", "vm-b", "vm-c"]) {
+      expect((await post({ query, variables: { vm, deep: false, shallow: false } })).errors).toEqual([]);
+      expect((await post({ query, variables: { vm, deep: true } })).errors).toEqual([]);
+      const refused = await post({ query, variables: { vm, deep: true, shallow: false } });
+      expect(refused).toMatchObject({ status: 400, storeCalls: 0 });
+      expect(refused.errors[0]!.message).toContain("cost limit");
+    }
+    // A nullable variable with a default, in a non-null position: null is refused however often the same text passed.
+    const byId = `query ById($id: ID = "none") { job(id: $id) { id } }`;
+    expect((await post({ query: byId, variables: { id: "j-1" } })).status).toBe(200);
+    const nulled = await post({ query: byId, variables: { id: null } });
+    expect(nulled).toMatchObject({ status: 400, storeCalls: 0 });
+    expect(nulled.errors[0]!.extensions!.code).toBe("BAD_USER_INPUT");
+    expect(nulled.errors[0]!.message).toContain('of non-null type "ID!" must not be null');
+  });
+
   it("a mutation over the cost stores nothing", async () => {
     const before = await storedCounts(t);
     const refused = await post({
@@ -180,5 +201,29 @@ describe("the defaults let every operation of tests/operations/ through", () => 
     expect(cost("VmCommandsWithJobLogs", { id: "v", first: 10, logsFirst: 2 })).toBeLessThanOrEqual(LIMITS.maxCost);
     expect(cost("MyData", {})).toBeLessThanOrEqual(LIMITS.maxCost);
     expect(cost("Users", {})).toBeLessThanOrEqual(LIMITS.maxCost);
+  });
+
+  it("a kept cost is the walk's: each operation, variables in turn, against a document nothing was kept for", async () => {
+    const schema = await buildGraphQLSchema();
+    const doc = parse(text, { maxTokens: LIMITS.maxTokens * 10 });
+    const cases: Array<[string, Record<string, unknown>]> = [
+      ["Jobs", {}],
+      ["Logs", { jobId: "j", first: 1000 }],
+      ["Logs", { jobId: "k", first: 10 }],
+      ["Logs", { jobId: "j" }],
+      ["VmsWithJobs", { environment: "e", first: 50, jobsFirst: 10 }],
+      ["VmsWithJobs", { environment: "f", first: 5, jobsFirst: 10 }],
+      ["JobsWithLogs", { first: 10, logsFirst: 20 }],
+      ["JobsWithLogs", { first: 10, logsFirst: null }],
+      ["VmCommandsWithJobLogs", { id: "v", first: 10, logsFirst: 2 }],
+    ];
+    for (const round of [1, 2]) {
+      for (const [operationName, variables] of cases) {
+        const fresh = parse(text, { maxTokens: LIMITS.maxTokens * 10 });
+        expect(documentCost(schema, doc, variables, operationName), `${operationName} ${JSON.stringify(variables)}, round ${round}`).toBe(
+          documentCost(schema, fresh, variables, operationName),
+        );
+      }
+    }
   });
 });

@@ -11,15 +11,20 @@ import { maxDepthRule } from "@escape.tech/graphql-armor-max-depth";
 import { maxDirectivesRule } from "@escape.tech/graphql-armor-max-directives";
 import {
   getNamedType,
+  getOperationAST,
+  getVariableValues,
   GraphQLError,
   isListType,
   isNonNullType,
+  type ASTNode,
   type DocumentNode,
   type GraphQLOutputType,
   type GraphQLSchema,
+  type OperationDefinitionNode,
   type ParseOptions,
   type ValidationContext,
   type ValidationRule,
+  visit,
 } from "graphql";
 import { getComplexity, type ComplexityEstimator } from "graphql-query-complexity";
 import type { DocumentLimits } from "../config/env.js";
@@ -71,16 +76,48 @@ const estimator: ComplexityEstimator = ({ field, args, childComplexity }) => {
 
 /** Costs kept per schema and parsed document (Apollo's document store hands the same DocumentNode for the same text). */
 const knownCosts = new WeakMap<GraphQLSchema, WeakMap<DocumentNode, Map<string, number>>>();
-/** Per document: the variables a client sends take few shapes; past this, the oldest cost is forgotten. */
+/** Per document: the costs of the few shapes its cost variables take; past this, the oldest is forgotten. */
 const COSTS_PER_DOCUMENT = 64;
-/** Variables longer than this as JSON (an append's lines) are not kept: the walk costs less than keeping them. */
-const MAX_KEPT_VARIABLES = 1_024;
+
+/** Per document: the variables a cost can read, those in a `first` argument or an @include / @skip condition. */
+const costVariablesOf = new WeakMap<DocumentNode, Set<string>>();
+
+function costVariables(document: DocumentNode): Set<string> {
+  let names = costVariablesOf.get(document);
+  if (names) return names;
+  const found = new Set<string>();
+  const collect = (node: ASTNode) => visit(node, { Variable: (variable) => void found.add(variable.name.value) });
+  visit(document, {
+    Argument: (argument) => void (argument.name.value === "first" && collect(argument.value)),
+    Directive: (directive) => void ((directive.name.value === "include" || directive.name.value === "skip") && collect(directive)),
+  });
+  costVariablesOf.set(document, (names = found));
+  return names;
+}
+
+/**
+ * What the cost of `operation` can depend on in these variables: the values of
+ * its cost variables, and of every other variable only whether it is absent,
+ * null or set (all graphql-js's argument coercion reads of an already coerced
+ * variable). So requests that differ only in ids or payloads share one cost.
+ */
+function costKey(document: DocumentNode, operation: OperationDefinitionNode, coerced: Record<string, unknown>): string {
+  const read = costVariables(document);
+  const parts = [operation.name?.value ?? ""];
+  for (const definition of operation.variableDefinitions ?? []) {
+    const name = definition.variable.name.value;
+    const value = coerced[name];
+    parts.push(read.has(name) ? `${name}=${JSON.stringify(value)}` : `${name}:${!(name in coerced) ? "absent" : value === null ? "null" : "set"}`);
+  }
+  return parts.join("\u0000");
+}
 
 /**
  * The document's cost with these variables. Throws graphql-js's error for
  * variables that do not coerce. A cost depends on nothing but the schema, the
- * document, the operation and the variables, so it is computed once per
- * combination (the walk over the document was 3% of a cached read's CPU).
+ * document, the operation and its cost variables (costKey), so it is computed
+ * once per combination: the walk over the document was 3% of a cached read's
+ * CPU, and S2n's 200 VM ids had made a key of all variables miss.
  */
 export function documentCost(
   schema: GraphQLSchema,
@@ -88,18 +125,23 @@ export function documentCost(
   variables: Record<string, unknown> | undefined,
   operationName?: string | null,
 ): number {
-  const key = `${operationName ?? ""}\u0000${JSON.stringify(variables ?? {})}`;
+  const walk = () => getComplexity({ schema, query: document, variables, operationName: operationName ?? undefined, estimators: [estimator] });
+  const operation = getOperationAST(document, operationName);
+  // No such operation, or several and no name: the walk finds nothing to count, as before.
+  if (!operation) return walk();
+  const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], variables ?? {});
+  // The walk reports the last of these errors (graphql-query-complexity's getComplexity).
+  if (coerced.errors) throw coerced.errors[coerced.errors.length - 1]!;
+  const key = costKey(document, operation, coerced.coerced);
   let perSchema = knownCosts.get(schema);
   if (!perSchema) knownCosts.set(schema, (perSchema = new WeakMap()));
   let costs = perSchema.get(document);
   const known = costs?.get(key);
   if (known !== undefined) return known;
-  const cost = getComplexity({ schema, query: document, variables, operationName: operationName ?? undefined, estimators: [estimator] });
-  if (key.length <= MAX_KEPT_VARIABLES) {
-    if (!costs) perSchema.set(document, (costs = new Map()));
-    if (costs.size >= COSTS_PER_DOCUMENT) costs.delete(costs.keys().next().value!);
-    costs.set(key, cost);
-  }
+  const cost = walk();
+  if (!costs) perSchema.set(document, (costs = new Map()));
+  if (costs.size >= COSTS_PER_DOCUMENT) costs.delete(costs.keys().next().value!);
+  costs.set(key, cost);
   return cost;
 }
 
