@@ -74,25 +74,31 @@ const estimator: ComplexityEstimator = ({ field, args, childComplexity }) => {
   return 1 + childComplexity;
 };
 
-/** Costs kept per schema and parsed document (Apollo's document store hands the same DocumentNode for the same text). */
-const knownCosts = new WeakMap<GraphQLSchema, WeakMap<DocumentNode, Map<string, number>>>();
-/** Per document: the costs of the few shapes its cost variables take; past this, the oldest is forgotten. */
+/** What is kept per parsed document: the variables a cost can read, and the costs of the few shapes they take. */
+interface KeptCosts {
+  /** Those in a `first` argument or an @include / @skip condition. */
+  costVariables: Set<string>;
+  /** By costKey; past COSTS_PER_DOCUMENT, the oldest is forgotten. */
+  costs: Map<string, number>;
+}
+
+/** Kept per schema and parsed document (Apollo's document store hands the same DocumentNode for the same text). */
+const keptCosts = new WeakMap<GraphQLSchema, WeakMap<DocumentNode, KeptCosts>>();
 const COSTS_PER_DOCUMENT = 64;
 
-/** Per document: the variables a cost can read, those in a `first` argument or an @include / @skip condition. */
-const costVariablesOf = new WeakMap<DocumentNode, Set<string>>();
-
-function costVariables(document: DocumentNode): Set<string> {
-  let names = costVariablesOf.get(document);
-  if (names) return names;
-  const found = new Set<string>();
-  const collect = (node: ASTNode) => visit(node, { Variable: (variable) => void found.add(variable.name.value) });
+function keptFor(schema: GraphQLSchema, document: DocumentNode): KeptCosts {
+  let perSchema = keptCosts.get(schema);
+  if (!perSchema) keptCosts.set(schema, (perSchema = new WeakMap()));
+  let kept = perSchema.get(document);
+  if (kept) return kept;
+  const costVariables = new Set<string>();
+  const collect = (node: ASTNode) => visit(node, { Variable: (variable) => void costVariables.add(variable.name.value) });
   visit(document, {
     Argument: (argument) => void (argument.name.value === "first" && collect(argument.value)),
     Directive: (directive) => void ((directive.name.value === "include" || directive.name.value === "skip") && collect(directive)),
   });
-  costVariablesOf.set(document, (names = found));
-  return names;
+  perSchema.set(document, (kept = { costVariables, costs: new Map() }));
+  return kept;
 }
 
 /**
@@ -101,13 +107,12 @@ function costVariables(document: DocumentNode): Set<string> {
  * null or set (all graphql-js's argument coercion reads of an already coerced
  * variable). So requests that differ only in ids or payloads share one cost.
  */
-function costKey(document: DocumentNode, operation: OperationDefinitionNode, coerced: Record<string, unknown>): string {
-  const read = costVariables(document);
+function costKey(costVariables: Set<string>, operation: OperationDefinitionNode, coerced: Record<string, unknown>): string {
   const parts = [operation.name?.value ?? ""];
   for (const definition of operation.variableDefinitions ?? []) {
     const name = definition.variable.name.value;
     const value = coerced[name];
-    parts.push(read.has(name) ? `${name}=${JSON.stringify(value)}` : `${name}:${!(name in coerced) ? "absent" : value === null ? "null" : "set"}`);
+    parts.push(costVariables.has(name) ? `${name}=${JSON.stringify(value)}` : `${name}:${!(name in coerced) ? "absent" : value === null ? "null" : "set"}`);
   }
   return parts.join("\u0000");
 }
@@ -127,19 +132,16 @@ export function documentCost(
 ): number {
   const walk = () => getComplexity({ schema, query: document, variables, operationName: operationName ?? undefined, estimators: [estimator] });
   const operation = getOperationAST(document, operationName);
-  // No such operation, or several and no name: the walk finds nothing to count, as before.
+  // No such operation (nothing to count), or several and no name (the walk counts them all): walked each time, not kept.
   if (!operation) return walk();
   const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], variables ?? {});
   // The walk reports the last of these errors (graphql-query-complexity's getComplexity).
   if (coerced.errors) throw coerced.errors[coerced.errors.length - 1]!;
-  const key = costKey(document, operation, coerced.coerced);
-  let perSchema = knownCosts.get(schema);
-  if (!perSchema) knownCosts.set(schema, (perSchema = new WeakMap()));
-  let costs = perSchema.get(document);
-  const known = costs?.get(key);
+  const { costVariables, costs } = keptFor(schema, document);
+  const key = costKey(costVariables, operation, coerced.coerced);
+  const known = costs.get(key);
   if (known !== undefined) return known;
   const cost = walk();
-  if (!costs) perSchema.set(document, (costs = new Map()));
   if (costs.size >= COSTS_PER_DOCUMENT) costs.delete(costs.keys().next().value!);
   costs.set(key, cost);
   return cost;
