@@ -30,6 +30,13 @@ export interface BenchConfig {
   probeRequests: number;
   /** Load rounds per scenario and server (BENCH_REPEAT); each reports its median round. */
   repeat: number;
+  /**
+   * BENCH_API_B="NAME=value NAME2=value": a second instance of our API with
+   * this extra environment (a knob, or NODE_OPTIONS), loaded as target
+   * "api-b" in turn with the others: an A/B pair measured in one run, on the
+   * same data and under the same load from elsewhere. Undefined: no B side.
+   */
+  apiB: Record<string, string> | undefined;
 }
 
 export const ENVIRONMENTS = ["production", "staging", "development", "qa"];
@@ -57,6 +64,7 @@ export function benchConfig(argv = process.argv, env = process.env): BenchConfig
       requestsPerRun: 8,
       probeRequests: 3,
       repeat: 1,
+      apiB: apiBEnv(env.BENCH_API_B),
     };
   }
   return {
@@ -72,5 +80,20 @@ export function benchConfig(argv = process.argv, env = process.env): BenchConfig
     requestsPerRun: undefined,
     probeRequests: 20,
     repeat: Math.max(1, Math.round(number("BENCH_REPEAT", 1))),
+    apiB: apiBEnv(env.BENCH_API_B),
   };
+}
+
+/** "A=1 B=two" (space- or comma-separated) as an environment; refuses a word without "=". */
+function apiBEnv(raw: string | undefined): Record<string, string> | undefined {
+  if (!raw?.trim()) return undefined;
+  const entries = raw
+    .trim()
+    .split(/[\s,]+/)
+    .map((word) => {
+      const at = word.indexOf("=");
+      if (at <= 0) throw new Error(`BENCH_API_B takes NAME=value words, got "${word}"`);
+      return [word.slice(0, at), word.slice(at + 1)] as const;
+    });
+  return Object.fromEntries(entries);
 }

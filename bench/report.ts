@@ -4,7 +4,7 @@ import type { BenchReport, TargetResult } from "./run";
 import { SCENARIOS, type Target } from "./scenarios";
 import type { StoreCalls } from "./metrics";
 
-const TARGET_NAMES = { api: "our API (GraphQL)", raw: "raw baseline", peer: "PostGraphile 5" } as const;
+const TARGET_NAMES = { api: "our API (GraphQL)", "api-b": "our API, B side (BENCH_API_B)", raw: "raw baseline", peer: "PostGraphile 5" } as const;
 
 const fmt = (n: number | undefined, digits = 0) => (n === undefined || Number.isNaN(n) ? "—" : n.toFixed(digits));
 

@@ -142,14 +142,22 @@ export async function runBench(options: RunOptions): Promise<BenchReport> {
       startApi({ ...serverEnv, DATABASE_URL: stores.databaseUrl }, { build: !config.smoke }),
       startRaw({ ...serverEnv, BENCH_DATABASE_URL: stores.databaseUrl }),
       needsPeer ? startPeer(stores.databaseUrl) : Promise.resolve(null),
+      config.apiB ? startApi({ ...serverEnv, DATABASE_URL: stores.databaseUrl, ...config.apiB }, { build: !config.smoke }) : Promise.resolve(null),
     ]);
     // Track every child that did start before failing on one that did not, so none outlives the run.
     for (const start of starts) if (start.status === "fulfilled" && start.value) children.push(start.value);
     const failedStart = starts.find((start) => start.status === "rejected");
     if (failedStart) throw failedStart.reason;
-    const [api, raw, peer] = starts.map((start) => (start as PromiseFulfilledResult<Child | null>).value) as [Child, Child, Child | null];
-    log(`bench: servers up: api ${api.url}, raw ${raw.url}${peer ? `, PostGraphile ${peer.url}` : ""}`);
+    const [api, raw, peer, apiB] = starts.map((start) => (start as PromiseFulfilledResult<Child | null>).value) as [Child, Child, Child | null, Child | null];
+    log(
+      `bench: servers up: api ${api.url}, raw ${raw.url}${peer ? `, PostGraphile ${peer.url}` : ""}` +
+        `${apiB ? `, api-b ${apiB.url} (${Object.entries(config.apiB!).map(([k, v]) => `${k}=${v}`).join(" ")})` : ""}`,
+    );
 
+    /** Every API instance's cache work done (the stream leader among them has the lag). */
+    const settleApis = async (streams: boolean) => {
+      await Promise.all([api, apiB].flatMap((s) => (s ? [settle(s.url, streams, log)] : [])));
+    };
     const picks = picksOf(dataset);
     const authorization = { authorization: `Bearer ${token}` };
     const metricsFamilies = new Set<string>();
@@ -158,27 +166,27 @@ export async function runBench(options: RunOptions): Promise<BenchReport> {
       const dynamoStreams = scenario.dynamoStreams ?? "on";
       await setTableStreams(tablesAdmin.raw, stores.tables, dynamoStreams === "on");
       if (dynamoStreams === "off") log(`bench: ${scenario.id}: DynamoDB Streams of the jobs and logs tables off`);
-      const targets: Target[] = scenario.peer ? ["api", "raw", "peer"] : ["api", "raw"];
+      const targets: Target[] = ["api", ...(apiB ? (["api-b"] as const) : []), "raw", ...(scenario.peer ? (["peer"] as const) : [])];
       const ready: Array<{ result: TargetResult; server: Child; variants: RequestVariant[]; headers: Record<string, string>; loads: LoadResult[] }> = [];
       for (const target of targets) {
         const result: TargetResult = { scenario: scenario.id, target, dynamoStreams };
         results.push(result);
-        if (target === "api" && !apiSupported[scenario.id]) {
+        if ((target === "api" || target === "api-b") && !apiSupported[scenario.id]) {
           result.skipped = "its query does not validate against schema.graphql (that part of the API is not merged yet)";
           log(`bench: ${scenario.id} ${target}: skipped, not in schema.graphql`);
           continue;
         }
-        const server = target === "api" ? api : target === "raw" ? raw : peer!;
+        const server = target === "api" ? api : target === "api-b" ? apiB! : target === "raw" ? raw : peer!;
         const variants = buildVariants(scenario, target, picks, config.smoke ? 16 : 256);
         const headers = target === "peer" ? {} : authorization;
         try {
           await checkOnce(server.url, variants[0]!, headers, target !== "raw");
-          if (target === "api") {
+          if (target === "api" || target === "api-b") {
             const probes = buildProbeVariants(scenario, picks, config.probeRequests);
             result.probes = {};
             for (const probe of probes) {
-              const settled = scenario.kind === "write" ? () => settle(api.url, dynamoStreams === "on", log) : undefined;
-              const calls = await storeCallsPerRequest(api.url, probe.variants, authorization, settled, metricsFamilies);
+              const settled = scenario.kind === "write" ? () => settleApis(dynamoStreams === "on") : undefined;
+              const calls = await storeCallsPerRequest(server.url, probe.variants, authorization, settled, metricsFamilies);
               result.probes[probe.label] = calls;
               result.storeCalls ??= calls;
             }
@@ -214,7 +222,7 @@ export async function runBench(options: RunOptions): Promise<BenchReport> {
             });
             run.loads.push(load);
             // The API's cache work (write-behind, stream consumer) outlasts its load; the next server's load starts on a quiet emulator.
-            if (scenario.kind === "write") await settle(api.url, dynamoStreams === "on", log);
+            if (scenario.kind === "write") await settleApis(dynamoStreams === "on");
             result.load = median(run.loads);
             if (config.repeat > 1) result.roundsRps = run.loads.map((l) => Math.round(l.rps));
             result.rssMb = readRssMb(server.process.pid);
@@ -365,7 +373,14 @@ function buildOnce(): Promise<void> {
 export async function startApi(env: Record<string, string>, { build = false }: { build?: boolean } = {}): Promise<Child> {
   const port = await findFreePort();
   // BENCH_PROFILE=1: a V8 CPU profile of the API per run, written when it stops (bench/profiles/).
-  const profile = process.env.BENCH_PROFILE === "1" ? ["--cpu-prof", "--cpu-prof-dir", path.join(ROOT, "bench", "profiles")] : [];
+  // BENCH_PROFILE=perf: a perf map (/tmp/perf-<pid>.map) so that `perf record -e cpu-clock -g -p <pid>` names
+  // JS frames: an on-CPU profile, where V8's sampler also charges the time the thread waits descheduled.
+  const profile =
+    process.env.BENCH_PROFILE === "1"
+      ? ["--cpu-prof", "--cpu-prof-dir", path.join(ROOT, "bench", "profiles")]
+      : process.env.BENCH_PROFILE === "perf"
+        ? ["--perf-basic-prof"]
+        : [];
   if (build) await buildOnce();
   const entry = build ? ["dist/main.js"] : [...TSX, "src/main.ts"];
   const { child, output } = spawnChild(process.execPath, [...startScriptNodeFlags(), ...profile, ...entry], {

@@ -3,7 +3,8 @@
 // for the cache reads, PostGraphile over the same Postgres tables.
 import type { Dataset, JobRow } from "./dataset";
 
-export type Target = "api" | "raw" | "peer";
+/** "api-b": a second instance of our API with BENCH_API_B's extra environment (an A/B pair in one run). */
+export type Target = "api" | "api-b" | "raw" | "peer";
 
 /** One concrete HTTP request; the load generator picks among a scenario's variants at random. */
 export interface RequestVariant {
@@ -286,11 +287,13 @@ function graphqlVariant(request: GraphQLRequest, variables: Record<string, unkno
 
 /** `count` concrete requests of a scenario for a target, drawn from the run's picks. */
 export function buildVariants(scenario: Scenario, target: Target, data: Picks, count: number): RequestVariant[] {
-  const pick = seeded(0x5eed + scenario.id.charCodeAt(1) * 31 + target.length);
+  // The B side of an A/B pair asks exactly what the A side asks.
+  const side = target === "api-b" ? "api" : target;
+  const pick = seeded(0x5eed + scenario.id.charCodeAt(1) * 31 + side.length);
   const out: RequestVariant[] = [];
   for (let i = 0; i < count; i++) {
-    if (target === "api") out.push(graphqlVariant(scenario.api, scenario.api.variables(data, pick, i)));
-    else if (target === "peer") {
+    if (side === "api") out.push(graphqlVariant(scenario.api, scenario.api.variables(data, pick, i)));
+    else if (side === "peer") {
       if (!scenario.peer) throw new Error(`${scenario.id} has no peer request`);
       out.push(graphqlVariant(scenario.peer, scenario.peer.variables(data, pick, i)));
     } else {
