@@ -23,7 +23,7 @@ const GROUPS: Array<[string, (url: string, fn: string) => boolean]> = [
   ["graphql-js", (u) => u.includes("/node_modules/graphql/")],
   // Its runtime; the code it compiles per query has no url and lands in "V8 / natives (no url)".
   ["graphql-jit", (u) => u.includes("/node_modules/graphql-jit/")],
-  ["Apollo Server", (u) => u.includes("/@apollo/") || u.includes("/@as-integrations/")],
+  ["Apollo Server", (u) => u.includes("/@apollo/")],
   ["type-graphql", (u) => u.includes("/type-graphql/")],
   ["Prisma client", (u) => u.includes("/@prisma/") || u.includes("/src/generated/prisma/")],
   ["pg (driver)", (u) => /\/node_modules\/(pg|pg-protocol|pg-types|pg-pool|postgres-\w+)\//.test(u)],

@@ -7,19 +7,19 @@ import {
   ApolloServerPluginLandingPageDisabled,
   ApolloServerPluginUsageReportingDisabled,
 } from "@apollo/server/plugin/disabled";
-import { expressMiddleware } from "@as-integrations/express5";
 import cors from "cors";
 import express, { type Express } from "express";
 import helmet from "helmet";
-import type { Server } from "node:http";
+import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import type { Container } from "./container.js";
 import { createContextFactory, type GraphQLContext } from "./graphql/context.js";
 import { documentParseOptions, documentValidationRules } from "./graphql/document-limits.js";
-import { createFormatError, sendGraphQLError } from "./graphql/errors.js";
+import { createFormatError } from "./graphql/errors.js";
+import { createGraphQLHttp } from "./graphql/http.js";
+import type { NodeMiddleware } from "./infra/middleware.js";
 import { requestGuardPlugin } from "./graphql/request-guard.js";
 import { createCompiledExecutor } from "./graphql/compiled-executor.js";
 import { executorGateway } from "./graphql/executor-gateway.js";
-import { trustedDocumentsMiddleware } from "./graphql/trusted-documents.middleware.js";
 import { buildGraphQLSchema } from "./graphql/schema.js";
 import { createHealthRouter } from "./health/health.routes.js";
 import { createMetricsRouter, httpMetricsMiddleware } from "./metrics/metrics.routes.js";
@@ -37,6 +37,8 @@ export const GRAPHQL_PATH = "/graphql";
 export const GRAPHQL_BODY_LIMIT = "2mb";
 
 export interface App {
+  /** The HTTP server's request listener: POST /graphql without Express (src/graphql/http.ts), the rest through it. */
+  handle(req: IncomingMessage, res: ServerResponse): void;
   express: Express;
   apollo: ApolloServer<GraphQLContext>;
   /** Subscriptions (the live tail) on the same port and path. */
@@ -97,27 +99,29 @@ export async function createApp(container: Container, httpServer: Server): Promi
   app.disable("x-powered-by");
   // req.ip, which sign-in throttling counts by: the socket's address unless TRUST_PROXY names the proxies in front.
   app.set("trust proxy", config.trustProxy);
-  app.use(requestLog(logger, GRAPHQL_PATH));
-  // API answers are JSON: they load nothing and are framed by nobody. The
-  // playground's page sets its own policy (src/graphql/playground.ts).
-  app.use(
+  // What every request meets first, on Express's routes and on POST /graphql alike.
+  const shared: NodeMiddleware[] = [
+    requestLog(logger, GRAPHQL_PATH),
+    // API answers are JSON: they load nothing and are framed by nobody. The
+    // playground's page sets its own policy (src/graphql/playground.ts).
     helmet({
       contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
     }),
-  );
-  // Off unless CORS_ORIGINS lists the browser origins (a frontend on another host) that may call the API.
-  if (config.corsOrigins) {
-    app.use(
-      cors({
-        origin: config.corsOrigins,
-        methods: ["GET", "POST", "PATCH", "DELETE"],
-        allowedHeaders: ["content-type", "authorization", "x-request-id", "apollo-require-preflight"],
-        exposedHeaders: ["x-request-id", "retry-after"],
-        maxAge: 600,
-      }),
-    );
-  }
-  app.use(httpMetricsMiddleware(container.metrics));
+    // Off unless CORS_ORIGINS lists the browser origins (a frontend on another host) that may call the API.
+    ...(config.corsOrigins
+      ? [
+          cors({
+            origin: config.corsOrigins,
+            methods: ["GET", "POST", "PATCH", "DELETE"],
+            allowedHeaders: ["content-type", "authorization", "x-request-id", "apollo-require-preflight"],
+            exposedHeaders: ["x-request-id", "retry-after"],
+            maxAge: 600,
+          }) as NodeMiddleware,
+        ]
+      : []),
+    httpMetricsMiddleware(container.metrics),
+  ];
+  app.use(...shared);
   app.use(createHealthRouter(container.stores, container.doorbell));
   app.use(createMetricsRouter(container.metrics, { token: config.metricsToken }));
   if (!config.isProduction) {
@@ -130,19 +134,21 @@ export async function createApp(container: Container, httpServer: Server): Promi
     if (playground) app.use(playground.createPlaygroundRouter(GRAPHQL_PATH, playgroundIntro({ demo: config.demo })));
   }
   const timeoutMessage = `the request took longer than ${config.requestTimeoutMs} ms; it may still complete`;
-  // GraphQL is served by a sub-app of its own for one setting: no ETag. Express
-  // hashes every res.send body for one, which a POSTed GraphQL answer (tens of
-  // KB for a job's log page) never gets a conditional request for. The REST
-  // routes keep theirs (GET, cacheable).
-  const graphql = express();
-  graphql.disable("etag");
-  graphql.use(
-    responseDeadline(config.requestTimeoutMs, (res) => sendGraphQLError(res, 503, ErrorCode.TIMEOUT, timeoutMessage)),
-    express.json({ limit: GRAPHQL_BODY_LIMIT }),
-    ...(config.trustedDocuments ? [trustedDocumentsMiddleware(config.trustedDocuments)] : []),
-    expressMiddleware(apollo, { context: createContextFactory(container) }),
-  );
-  app.use(GRAPHQL_PATH, graphql);
+  // GraphQL answers carry no ETag: they are written by src/graphql/http.ts, not
+  // res.send, so Express hashes none (a POSTed answer never gets a conditional
+  // request). The REST routes keep theirs (GET, cacheable).
+  const graphql = createGraphQLHttp({
+    path: GRAPHQL_PATH,
+    apollo,
+    context: createContextFactory(container),
+    logger,
+    shared,
+    trustProxy: app.get("trust proxy fn"),
+    requestTimeoutMs: config.requestTimeoutMs,
+    bodyLimit: GRAPHQL_BODY_LIMIT,
+    trustedDocuments: config.trustedDocuments,
+  });
+  app.use(GRAPHQL_PATH, graphql.serveRoute);
   app.use(
     REST_PREFIX,
     responseDeadline(config.requestTimeoutMs, (res) => sendError(res, ErrorCode.TIMEOUT, timeoutMessage)),
@@ -150,5 +156,10 @@ export async function createApp(container: Container, httpServer: Server): Promi
   );
   app.use(notFoundHandler);
   app.use(createRestErrorHandler(logger));
-  return { express: app, apollo, webSocket: attachGraphQLWebSocket(httpServer, GRAPHQL_PATH, schema, container) };
+  return {
+    handle: (req, res) => (graphql.takes(req) ? graphql.serve(req, res) : app(req, res)),
+    express: app,
+    apollo,
+    webSocket: attachGraphQLWebSocket(httpServer, GRAPHQL_PATH, schema, container),
+  };
 }

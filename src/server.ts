@@ -36,7 +36,7 @@ export async function startServer(
     connectionsCheckingInterval: Math.min(30_000, Math.ceil(config.httpHeadersTimeoutMs / 4)),
   });
   const app = await createApp(container, httpServer);
-  httpServer.on("request", app.express);
+  httpServer.on("request", app.handle);
   await new Promise<void>((resolve, reject) => {
     httpServer.once("error", reject);
     httpServer.listen(config.port, config.host, () => resolve());

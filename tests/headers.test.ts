@@ -91,6 +91,21 @@ describe("CORS", () => {
     const other = await preflight(configured, "https://evil.example.com");
     expect(other.headers.get("access-control-allow-origin")).toBeNull();
   });
+
+  it("a GraphQL POST (served without Express) gets the same CORS and security headers as a REST answer", async () => {
+    const post = (origin: string) =>
+      fetch(`${configured.url}/graphql`, {
+        method: "POST",
+        headers: { origin, "content-type": "application/json" },
+        body: JSON.stringify({ query: "{ __typename }" }),
+      });
+    const allowed = await post(APP);
+    expect(allowed.headers.get("access-control-allow-origin")).toBe(APP);
+    expect(allowed.headers.get("access-control-expose-headers")).toContain("x-request-id");
+    expect(csp(allowed)).toMatchObject({ "default-src": ["'none'"], "frame-ancestors": ["'none'"] });
+    expect(allowed.headers.get("x-content-type-options")).toBe("nosniff");
+    expect((await post("https://evil.example.com")).headers.get("access-control-allow-origin")).toBeNull();
+  });
 });
 
 describe("METRICS_TOKEN", () => {

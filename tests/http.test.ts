@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createRoleTokens } from "./support/factories";
 import { startTestServer, type TestServer } from "./support/test-server";
 
 let t: TestServer;
@@ -61,6 +62,80 @@ describe("HTTP surface", () => {
     expect(asset).toBeDefined();
     const css = await fetch(`${t.url}${asset}`);
     expect(css.status).toBe(200);
+  });
+});
+
+// POST /graphql is served without Express (src/graphql/http.ts); other ways
+// in (GET, a trailing slash) go through Express's mount of the same route.
+describe("POST /graphql, served without Express", () => {
+  const vmCount = async () => {
+    const res = await post(JSON.stringify({ query: "{ vms(first: 100) { edges { cursor } } }" }), { authorization: `Bearer ${admin}` });
+    return ((await res.json()) as any).data.vms.edges.length as number;
+  };
+  // A mutation that would store a VM, were its body read.
+  const createVm = (name: string, padding = "") =>
+    JSON.stringify({
+      query: "mutation ($input: CreateVmInput!) { createVm(input: $input) { id } }",
+      variables: { input: { name, environment: "staging", tags: { padding } } },
+    });
+  let admin: string;
+  beforeAll(async () => {
+    ({ admin } = await createRoleTokens(t));
+  });
+
+  it("a body that is not JSON: 400 BAD_USER_INPUT as a GraphQL error, nothing stored", async () => {
+    const before = await vmCount();
+    const res = await post(createVm("half-sent").slice(0, 40), { authorization: `Bearer ${admin}` });
+    expect(res.status).toBe(400);
+    expect(res.headers.get("content-type")).toContain("application/json");
+    expect(await res.json()).toEqual({ errors: [{ message: "malformed JSON body", extensions: { code: "BAD_USER_INPUT" } }] });
+    expect(await vmCount()).toBe(before);
+  });
+
+  it("a body over 2 MB: 413 PAYLOAD_TOO_LARGE, nothing stored", async () => {
+    const before = await vmCount();
+    const res = await post(createVm("too-large", "x".repeat(2.1 * 1024 * 1024)), { authorization: `Bearer ${admin}` });
+    expect(res.status).toBe(413);
+    expect(((await res.json()) as any).errors[0].extensions.code).toBe("PAYLOAD_TOO_LARGE");
+    expect(await vmCount()).toBe(before);
+  });
+
+  it("a charset JSON cannot be in: 415 BAD_USER_INPUT, nothing stored", async () => {
+    const before = await vmCount();
+    const res = await post(createVm("latin"), { authorization: `Bearer ${admin}`, "content-type": "application/json; charset=latin1" });
+    expect(res.status).toBe(415);
+    expect(((await res.json()) as any).errors[0].extensions.code).toBe("BAD_USER_INPUT");
+    expect(await vmCount()).toBe(before);
+  });
+
+  it("answers byte for byte as Express's mount of the route does (GET, a trailing slash)", async () => {
+    const query = "query Who { me { id role } vms(first: 2) { edges { node { id } } } }";
+    const headers = { authorization: `Bearer ${admin}` };
+    const direct = await post(JSON.stringify({ query }), headers);
+    const slash = await fetch(`${t.url}/graphql/`, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: JSON.stringify({ query }) });
+    const get = await fetch(`${t.url}/graphql?query=${encodeURIComponent(query)}`, { headers: { ...headers, "apollo-require-preflight": "1" } });
+    const withSearch = await fetch(`${t.url}/graphql?trace=1`, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: JSON.stringify({ query }) });
+    const body = await direct.text();
+    expect(JSON.parse(body).data.me.role).toBe("ADMIN");
+    for (const other of [slash, get, withSearch]) {
+      expect(other.status).toBe(200);
+      expect(await other.text()).toBe(body);
+    }
+    expect((await fetch(`${t.url}/graphql/`, { method: "POST", headers: { "content-type": "application/json" }, body: "{ not json" })).status).toBe(400);
+  });
+
+  it("the same mutation, sent whole, is stored (the refusals above are the body's)", async () => {
+    const before = await vmCount();
+    const res = await post(createVm("sent-whole"), { authorization: `Bearer ${admin}` });
+    expect(((await res.json()) as any).data.createVm.id).toBeTruthy();
+    expect(await vmCount()).toBe(before + 1);
+  });
+
+  it("echoes the caller's request id, or gives one", async () => {
+    const given = await post(JSON.stringify({ query: "{ __typename }" }), { "x-request-id": "trace-7" });
+    expect(given.headers.get("x-request-id")).toBe("trace-7");
+    const made = await post(JSON.stringify({ query: "{ __typename }" }));
+    expect(made.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
   });
 });
 

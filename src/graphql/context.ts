@@ -1,4 +1,3 @@
-import type { Request } from "express";
 import { resolveActor } from "../auth/actor.js";
 import type { Actor } from "../auth/permissions.js";
 import type { Container, Services } from "../container.js";
@@ -24,18 +23,27 @@ type PendingContext = GraphQLContext & { [AUTHORIZATION]?: string };
  * refused document costs no store call, token or not.
  */
 export function createContextFactory(container: Container) {
-  return async ({ req }: { req: Request }): Promise<GraphQLContext> => {
+  return async (request: HttpRequestFacts): Promise<GraphQLContext> => {
     const storeLoaders = createLoaders(container.repositories);
     const context: PendingContext = {
       actor: null,
       services: container.services,
       loaders: { ...storeLoaders, ...createServiceLoaders(container.services, null) },
-      clientIp: req.ip,
-      [AUTHORIZATION]: req.headers.authorization,
+      clientIp: request.clientIp,
+      [AUTHORIZATION]: request.authorization,
     };
     return context;
   };
 }
+
+/** What a GraphQL request's context takes from its HTTP request. */
+export interface HttpRequestFacts {
+  /** The client's address (TRUST_PROXY decides which X-Forwarded-For hop), as Express's req.ip. */
+  clientIp: string | undefined;
+  authorization: string | undefined;
+}
+
+export type ContextFactory = ReturnType<typeof createContextFactory>;
 
 /** Resolves the request's actor into its context (UNAUTHENTICATED for a bad token). */
 export async function authenticate(context: GraphQLContext, container: Container): Promise<void> {

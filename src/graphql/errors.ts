@@ -1,9 +1,10 @@
 // The one mapping from service errors to GraphQL errors.
 import { unwrapResolverError } from "@apollo/server/errors";
-import type { Response } from "express";
+import type { ServerResponse } from "node:http";
 import { GraphQLError, type GraphQLFormattedError } from "graphql";
 import { AppError, ErrorCode, RateLimitedError } from "../shared/errors.js";
 import type { Logger } from "../infra/logger.js";
+import { sendJson } from "../infra/middleware.js";
 
 const HTTP_STATUS: Partial<Record<ErrorCode, number>> = {
   UNAUTHENTICATED: 401,
@@ -11,9 +12,9 @@ const HTTP_STATUS: Partial<Record<ErrorCode, number>> = {
   TIMEOUT: 503,
 };
 
-/** A GraphQL error answer written before Apollo sees the request (trusted documents, the response deadline). */
-export function sendGraphQLError(res: Response, status: number, code: string, message: string): void {
-  res.status(status).json({ errors: [{ message, extensions: { code } }] });
+/** A GraphQL error answer written before Apollo sees the request (its body, trusted documents, the response deadline). */
+export function sendGraphQLError(res: ServerResponse, status: number, code: string, message: string): void {
+  sendJson(res, status, { errors: [{ message, extensions: { code } }] });
 }
 
 /** For errors thrown outside resolvers (the context factory). */

@@ -1,5 +1,6 @@
-// The Express side of trusted documents (src/graphql/trusted-documents.ts).
-import type { RequestHandler } from "express";
+// The HTTP side of trusted documents (src/graphql/trusted-documents.ts).
+import type { IncomingMessage } from "node:http";
+import type { NodeMiddleware } from "../infra/middleware.js";
 import { sendGraphQLError } from "./errors.js";
 import { resolveTrustedDocument, type GraphQLParams, type TrustedDocuments } from "./trusted-documents.js";
 
@@ -9,8 +10,8 @@ import { resolveTrustedDocument, type GraphQLParams, type TrustedDocuments } fro
  * refuses with a GraphQL error (400) otherwise. A batch (an array) is left to
  * Apollo, which refuses it whole.
  */
-export function trustedDocumentsMiddleware(documents: TrustedDocuments): RequestHandler {
-  return (req, res, next) => {
+export function trustedDocumentsMiddleware(documents: TrustedDocuments): NodeMiddleware {
+  return (req: IncomingMessage & { body?: unknown }, res, next) => {
     const refuse = (code: string, message: string) => sendGraphQLError(res, 400, code, message);
     if (req.method === "POST") {
       if (Array.isArray(req.body) || !req.body || typeof req.body !== "object") return next();
@@ -22,7 +23,7 @@ export function trustedDocumentsMiddleware(documents: TrustedDocuments): Request
       return next();
     }
     if (req.method === "GET") {
-      const url = new URL(req.url, "http://local");
+      const url = new URL(req.url ?? "/", "http://local");
       const params = url.searchParams;
       let extensions: unknown;
       try {

@@ -3,28 +3,34 @@
 // client's report can be matched to the log) and, for GraphQL, the operation
 // name, which is what tells one POST /graphql from another.
 import { randomUUID } from "node:crypto";
-import type { Request, RequestHandler } from "express";
+import type { IncomingMessage } from "node:http";
 import type { Logger } from "./logger.js";
+import type { NodeMiddleware } from "./middleware.js";
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 const NAMED_OPERATION = /^\s*(?:query|mutation|subscription)\s+([_A-Za-z][_0-9A-Za-z]*)/;
 
-export function requestLog(logger: Logger, graphqlPath: string): RequestHandler {
-  return (req, res, next) => {
-    const given = req.get("x-request-id");
+/** Express's request adds these; node's own has neither (POST /graphql, src/graphql/http.ts): its url is the whole path, its body set by the JSON parser. */
+type LoggedRequest = IncomingMessage & { originalUrl?: string; body?: unknown };
+
+export function requestLog(logger: Logger, graphqlPath: string): NodeMiddleware {
+  return (req: LoggedRequest, res, next) => {
+    const header = req.headers["x-request-id"];
+    const given = Array.isArray(header) ? header[0] : header;
     const reqId = given && REQUEST_ID.test(given) ? given : randomUUID();
     res.setHeader("x-request-id", reqId);
     const started = process.hrtime.bigint();
     res.on("finish", () => {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      const url = req.originalUrl ?? req.url ?? "";
       logger.info(
         {
           reqId,
           method: req.method,
-          url: req.originalUrl,
+          url,
           status: res.statusCode,
           ms: Math.round(ms * 10) / 10,
-          operationName: req.path === graphqlPath || req.originalUrl.startsWith(graphqlPath) ? operationName(req) : undefined,
+          operationName: url.startsWith(graphqlPath) ? operationName(req) : undefined,
         },
         "request",
       );
@@ -34,7 +40,7 @@ export function requestLog(logger: Logger, graphqlPath: string): RequestHandler 
 }
 
 /** The body's operationName, else the name of the document's first operation (parsed by express.json before us). */
-function operationName(req: Request): string | undefined {
+function operationName(req: LoggedRequest): string | undefined {
   const body = req.body as { operationName?: unknown; query?: unknown } | undefined;
   if (typeof body?.operationName === "string" && body.operationName) return body.operationName;
   if (typeof body?.query === "string") return NAMED_OPERATION.exec(body.query)?.[1];

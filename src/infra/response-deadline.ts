@@ -5,10 +5,11 @@
 // the background (its store calls have their own timeouts) and its late answer
 // is dropped (src/rest/errors.ts ignores errors once a response was sent).
 // A streaming response (SSE) sends its headers at once, so it is never cut.
-import type { RequestHandler, Response } from "express";
+import type { IncomingMessage, ServerResponse } from "node:http";
 
-export function responseDeadline(ms: number, answer: (res: Response) => void): RequestHandler {
-  return (_req, res, next) => {
+/** `answer` gets the response as the route has it (Express's on /api, node's own on POST /graphql). */
+export function responseDeadline<R extends ServerResponse>(ms: number, answer: (res: R) => void) {
+  return (_req: IncomingMessage, res: R, next: () => void): void => {
     const timer = setTimeout(() => {
       if (!res.headersSent) answer(res);
     }, ms);

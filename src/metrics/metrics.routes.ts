@@ -3,7 +3,9 @@
 // <token>` (Prometheus' `authorization` / `bearer_token_file`); unset, it is
 // open like /healthz: expose it to the scraper's network only.
 import { createHash, timingSafeEqual } from "node:crypto";
-import { Router, type Request, type RequestHandler } from "express";
+import type { IncomingMessage } from "node:http";
+import { Router, type RequestHandler } from "express";
+import type { NodeMiddleware } from "../infra/middleware.js";
 import { bearerToken } from "../auth/token.js";
 import { sendError } from "../rest/errors.js";
 import { ErrorCode } from "../shared/errors.js";
@@ -16,19 +18,22 @@ export const METRICS_PATH = "/metrics";
  * path of the middleware that answered ("/graphql"), else "unmatched" (404s
  * must not create a series per probed URL).
  */
-function routeOf(req: Request): string {
+function routeOf(req: RoutedRequest): string {
   const route = (req.route as { path?: unknown } | undefined)?.path;
-  if (typeof route === "string") return `${req.baseUrl}${route}`;
+  if (typeof route === "string") return `${req.baseUrl ?? ""}${route}`;
   if (req.baseUrl) return req.baseUrl;
   return "unmatched";
 }
 
-export function httpMetricsMiddleware(metrics: Metrics): RequestHandler {
-  return (req, res, next) => {
+/** What Express's routing leaves on a request (POST /graphql, served without Express, sets baseUrl as its mount would). */
+export type RoutedRequest = IncomingMessage & { route?: unknown; baseUrl?: string };
+
+export function httpMetricsMiddleware(metrics: Metrics): NodeMiddleware {
+  return (req: RoutedRequest, res, next) => {
     const started = process.hrtime.bigint();
     res.once("finish", () => {
       metrics.observeHttp({
-        method: req.method,
+        method: req.method ?? "",
         route: routeOf(req),
         status: res.statusCode,
         durationSeconds: Number(process.hrtime.bigint() - started) / 1e9,

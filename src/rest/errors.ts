@@ -58,8 +58,8 @@ export function sendError(
   res.status(status).json({ error: { code, message, ...(problems.length ? { problems } : {}) } });
 }
 
-/** body-parser's own errors, by their `type`. */
-function bodyParserError(error: { type?: string }): AppError | undefined {
+/** body-parser's own errors, by their `type` (the GraphQL endpoint answers them in its own shape: src/graphql/http.ts). */
+export function bodyParserError(error: { type?: string }): AppError | undefined {
   switch (error.type) {
     case "entity.parse.failed":
       return new AppError(ErrorCode.BAD_USER_INPUT, "malformed JSON body");
