@@ -31,12 +31,14 @@ export interface BenchConfig {
   /** Load rounds per scenario and server (BENCH_REPEAT); each reports its median round. */
   repeat: number;
   /**
-   * BENCH_API_B="NAME=value NAME2=value": a second instance of our API with
-   * this extra environment (a knob, or NODE_OPTIONS), loaded as target
-   * "api-b" in turn with the others: an A/B pair measured in one run, on the
-   * same data and under the same load from elsewhere. Undefined: no B side.
+   * A second instance of our API, loaded as target "api-b" in turn with the
+   * others: an A/B pair measured in one run, on the same data and under the
+   * same load from elsewhere on the machine. BENCH_API_B="NAME=value …" gives
+   * it extra environment (a knob); BENCH_API_B_DIR another checkout to run
+   * (say a `git worktree` of the commit before a change, with its own
+   * node_modules), built there. Undefined: no B side.
    */
-  apiB: Record<string, string> | undefined;
+  apiB: { env: Record<string, string>; root: string | undefined; describe: string } | undefined;
 }
 
 export const ENVIRONMENTS = ["production", "staging", "development", "qa"];
@@ -64,7 +66,7 @@ export function benchConfig(argv = process.argv, env = process.env): BenchConfig
       requestsPerRun: 8,
       probeRequests: 3,
       repeat: 1,
-      apiB: apiBEnv(env.BENCH_API_B),
+      apiB: apiB(env),
     };
   }
   return {
@@ -80,8 +82,16 @@ export function benchConfig(argv = process.argv, env = process.env): BenchConfig
     requestsPerRun: undefined,
     probeRequests: 20,
     repeat: Math.max(1, Math.round(number("BENCH_REPEAT", 1))),
-    apiB: apiBEnv(env.BENCH_API_B),
+    apiB: apiB(env),
   };
+}
+
+function apiB(env: NodeJS.ProcessEnv): BenchConfig["apiB"] {
+  const extra = apiBEnv(env.BENCH_API_B);
+  const root = env.BENCH_API_B_DIR?.trim() || undefined;
+  if (!extra && !root) return undefined;
+  const words = [...(root ? [`checkout ${root}`] : []), ...Object.entries(extra ?? {}).map(([k, v]) => `${k}=${v}`)];
+  return { env: extra ?? {}, root, describe: words.join(", ") };
 }
 
 /** "A=1 B=two" (space- or comma-separated) as an environment; refuses a word without "=". */

@@ -142,7 +142,9 @@ export async function runBench(options: RunOptions): Promise<BenchReport> {
       startApi({ ...serverEnv, DATABASE_URL: stores.databaseUrl }, { build: !config.smoke }),
       startRaw({ ...serverEnv, BENCH_DATABASE_URL: stores.databaseUrl }),
       needsPeer ? startPeer(stores.databaseUrl) : Promise.resolve(null),
-      config.apiB ? startApi({ ...serverEnv, DATABASE_URL: stores.databaseUrl, ...config.apiB }, { build: !config.smoke }) : Promise.resolve(null),
+      config.apiB
+        ? startApi({ ...serverEnv, DATABASE_URL: stores.databaseUrl, ...config.apiB.env }, { build: !config.smoke, root: config.apiB.root })
+        : Promise.resolve(null),
     ]);
     // Track every child that did start before failing on one that did not, so none outlives the run.
     for (const start of starts) if (start.status === "fulfilled" && start.value) children.push(start.value);
@@ -151,7 +153,7 @@ export async function runBench(options: RunOptions): Promise<BenchReport> {
     const [api, raw, peer, apiB] = starts.map((start) => (start as PromiseFulfilledResult<Child | null>).value) as [Child, Child, Child | null, Child | null];
     log(
       `bench: servers up: api ${api.url}, raw ${raw.url}${peer ? `, PostGraphile ${peer.url}` : ""}` +
-        `${apiB ? `, api-b ${apiB.url} (${Object.entries(config.apiB!).map(([k, v]) => `${k}=${v}`).join(" ")})` : ""}`,
+        `${apiB ? `, api-b ${apiB.url} (${config.apiB!.describe})` : ""}`,
     );
 
     /** Every API instance's cache work done (the stream leader among them has the lag). */
@@ -301,9 +303,9 @@ export function node22(): string {
   return bundled;
 }
 
-function spawnChild(command: string, args: string[], env: Record<string, string>): { child: ChildProcess; output: () => string } {
+function spawnChild(command: string, args: string[], env: Record<string, string>, cwd = ROOT): { child: ChildProcess; output: () => string } {
   const child = spawn(command, args, {
-    cwd: ROOT,
+    cwd,
     env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -343,8 +345,8 @@ async function waitForHttp(url: string, child: ChildProcess, output: () => strin
 }
 
 /** The Node flags of package.json's start script (`node <flags> dist/main.js`), so the API runs as it does in production. */
-export function startScriptNodeFlags(): string[] {
-  const { scripts } = JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> };
+export function startScriptNodeFlags(root = ROOT): string[] {
+  const { scripts } = JSON.parse(readFileSync(path.join(root, "package.json"), "utf8")) as { scripts: Record<string, string> };
   const words = (scripts.start ?? "").trim().split(/\s+/);
   const entry = words.findIndex((word) => /(^|\/)main\.[jt]s$/.test(word));
   if (words[0] !== "node" || entry === -1) return [];
@@ -353,15 +355,19 @@ export function startScriptNodeFlags(): string[] {
   return tsx === -1 ? flags : flags.slice(0, tsx);
 }
 
-let built: Promise<void> | undefined;
+const built = new Map<string, Promise<void>>();
 
-/** `npm run build` once per benchmark process: a full run measures what `npm start` runs, never a stale dist/. */
-function buildOnce(): Promise<void> {
-  built ??= new Promise<void>((resolve, reject) => {
-    const { child, output } = spawnChild(process.execPath, [path.join(ROOT, "node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.build.json"], {});
-    child.once("exit", (code) => (code === 0 ? resolve() : reject(new Error(`npm run build failed (${code}):\n${output()}`))));
-  });
-  return built;
+/** `npm run build` once per checkout and benchmark process: a full run measures what `npm start` runs, never a stale dist/. */
+function buildOnce(root: string): Promise<void> {
+  let build = built.get(root);
+  if (!build) {
+    build = new Promise<void>((resolve, reject) => {
+      const { child, output } = spawnChild(process.execPath, [path.join(root, "node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.build.json"], {}, root);
+      child.once("exit", (code) => (code === 0 ? resolve() : reject(new Error(`npm run build in ${root} failed (${code}):\n${output()}`))));
+    });
+    built.set(root, build);
+  }
+  return build;
 }
 
 /**
@@ -370,7 +376,7 @@ function buildOnce(): Promise<void> {
  * under plain Node (full runs); otherwise src/main.ts through tsx, which
  * needs no build (smoke runs: the test suite), and costs tsx's memory.
  */
-export async function startApi(env: Record<string, string>, { build = false }: { build?: boolean } = {}): Promise<Child> {
+export async function startApi(env: Record<string, string>, { build = false, root = ROOT }: { build?: boolean; root?: string } = {}): Promise<Child> {
   const port = await findFreePort();
   // BENCH_PROFILE=1: a V8 CPU profile of the API per run, written when it stops (bench/profiles/).
   // BENCH_PROFILE=perf: a perf map (/tmp/perf-<pid>.map) so that `perf record -e cpu-clock -g -p <pid>` names
@@ -381,15 +387,14 @@ export async function startApi(env: Record<string, string>, { build = false }: {
       : process.env.BENCH_PROFILE === "perf"
         ? ["--perf-basic-prof"]
         : [];
-  if (build) await buildOnce();
+  if (build) await buildOnce(root);
   const entry = build ? ["dist/main.js"] : [...TSX, "src/main.ts"];
-  const { child, output } = spawnChild(process.execPath, [...startScriptNodeFlags(), ...profile, ...entry], {
-    ...env,
-    NODE_ENV: "production",
-    PORT: String(port),
-    HOST: "127.0.0.1",
-    LOG_LEVEL: "warn",
-  });
+  const { child, output } = spawnChild(
+    process.execPath,
+    [...startScriptNodeFlags(root), ...profile, ...entry],
+    { ...env, NODE_ENV: "production", PORT: String(port), HOST: "127.0.0.1", LOG_LEVEL: "warn" },
+    root,
+  );
   const url = `http://127.0.0.1:${port}`;
   const stop = stopper(child);
   try {
