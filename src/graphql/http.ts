@@ -8,8 +8,8 @@
 // Express's routes, in the same order (request log, security headers, CORS,
 // metrics: `shared`), then the route's own (deadline, JSON body, trusted
 // documents), then Apollo. Everything else under /graphql (GET queries, the
-// playground) stays on Express, which calls `execute` below, so Apollo is
-// driven by one adapter whichever way a request came.
+// playground) stays on Express, whose mount of the path runs `serveRoute`, so
+// the route and its one adapter to Apollo are the same whichever way a request came.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { HeaderMap, type ApolloServer } from "@apollo/server";
 import express from "express";
