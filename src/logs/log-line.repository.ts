@@ -33,7 +33,11 @@ export interface LogListQuery {
 /** Sorts before every ts (the fixed-width format's smallest value). */
 const MIN_TS = "0000-01-01T00:00:00.000000Z";
 
-/** TransactWriteItems takes 100 actions: the job's (the claim or its guard) and 99 lines. */
+/**
+ * TransactWriteItems takes 100 actions: the job's (the claim or its guard) and
+ * 99 lines. 99 lines of at most 16 KiB (LOG_LIMITS.lineBytes) are about 1.6 MB,
+ * inside the transaction's 4 MB, so counting lines is enough.
+ */
 export const LINES_PER_WRITE = 99;
 
 /** "refused": the job's action failed its condition and nothing was stored; `item` is the job's item as it was, when it returns one. */
