@@ -143,18 +143,16 @@ export class LogLineService {
 
     const claimId = randomUUID();
     const { job, lines } = await this.withJobLock(valid.jobId, () => this.claim(valid, claimId));
+    // claim() returns once the first chunk is stored with the claim.
     let written = Math.min(lines.length, LINES_PER_WRITE);
     let fenced = false;
     try {
       const guard = this.jobs.logClaimGuard(job.id, claimId);
-      for (; written < lines.length; written += LINES_PER_WRITE) {
+      while (written < lines.length && !fenced) {
         const chunk = lines.slice(written, written + LINES_PER_WRITE);
-        if ((await this.logs.write(chunk, guard())).outcome === "refused") {
-          fenced = true;
-          break;
-        }
+        if ((await this.logs.write(chunk, guard())).outcome === "refused") fenced = true;
+        else written += chunk.length;
       }
-      written = Math.min(written, lines.length);
     } finally {
       // What DynamoDB holds goes to the cache, even when a later chunk failed.
       this.writer.enqueueLines(job, lines.slice(0, written));
