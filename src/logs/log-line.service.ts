@@ -192,7 +192,17 @@ export class LogLineService {
         return { jobId: job.id, ts: fromMicros(previous), stream: line.stream, data: line.data };
       });
       const claim = this.jobs.logClaim(job.id, claimId, lines[0]!.ts, lines.at(-1)!.ts, state);
-      const first = await this.logs.write(lines.slice(0, LINES_PER_WRITE), claim);
+      let first: Awaited<ReturnType<LogLineRepository["write"]>>;
+      try {
+        first = await this.logs.write(lines.slice(0, LINES_PER_WRITE), claim);
+      } catch (error) {
+        // Failed past every retry, the transaction may still have landed (a
+        // lost answer): its claim would hold the watermark for a whole lease.
+        // Released at once, as a claim whose chunk failed always was; a
+        // release of a claim that never landed removes nothing.
+        await this.jobs.releaseLogRange(job.id, claimId).catch(() => undefined);
+        throw error;
+      }
       if (first.outcome === "written") return { job, lines };
       const refusal = this.jobs.claimRefusal(first.item);
       switch (refusal.outcome) {
