@@ -185,6 +185,27 @@ describe("a permanent fault leaves nothing half-written in the cache", () => {
   });
 });
 
+describe("the claim's transaction lost past every retry", () => {
+  it("appendJobLogs: SERVICE_UNAVAILABLE, and the claim it may have left is released (the watermark does not wait out its lease)", async () => {
+    const vm = await createVm(t, dev);
+    const { job } = await sendCommand(t, dev, vm.id);
+    // A first append leaves the job's claim map in place (a release needs it).
+    expect((await t.gql(AppendJobLogsDocument, { jobId: job.id, lines: stdoutLines(3) }, { token: dev })).errors).toBeUndefined();
+    // Every attempt is carried out by DynamoDB and its answer lost: the claim and 50 lines land, the append cannot know it.
+    fault = injectDynamoFault(t.stores.dynamo.raw, { operation: "TransactWriteItems", fault: "answer-lost", times: Infinity });
+    const appended = await t.gql(AppendJobLogsDocument, { jobId: job.id, lines: stdoutLines(50) }, { token: dev });
+    expect(appended.errors?.[0]?.extensions?.code).toBe("SERVICE_UNAVAILABLE");
+    expect(fault.injected).toBeGreaterThan(1);
+    fault.remove();
+    fault = undefined;
+    const stored = await storedLogItems(t, job.id);
+    const state = await t.server.container.repositories.jobs.getLogState(job.id);
+    // Nothing pending: the watermark stands at the claimed end, past every stored line.
+    expect(state!.logCompleteTs).toBe(state!.logClaimedTs);
+    expect(state!.logCompleteTs! >= String(stored.at(-1)!.ts)).toBe(true);
+  });
+});
+
 describe("conflicts with a transaction on the job's item", () => {
   it.each([
     ["UpdateItem", "transaction-conflict"],

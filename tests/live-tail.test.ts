@@ -139,7 +139,7 @@ describe("the guarantee under the hard cases", () => {
     // A writer on instance a claims a range and is slow to write it.
     const { jobs, logLines } = a.server.container.repositories;
     const slow = ["2030-01-01T00:00:00.000000Z", "2030-01-01T00:00:00.000001Z"];
-    expect(await jobs.claimLogRange(jobId, "slow", slow[0]!, slow[1]!, (await jobs.getLogState(jobId))!)).toEqual({ outcome: "claimed" });
+    expect(await logLines.write([], jobs.logClaim(jobId, "slow", slow[0]!, slow[1]!, (await jobs.getLogState(jobId))!))).toEqual({ outcome: "written" });
     // Instance b appends after it and is done first.
     const later = await append(b, jobId, batch("later", 0, 3));
     expect(later.data!.appendJobLogs.lastTs! > slow[1]!).toBe(true);
@@ -147,7 +147,7 @@ describe("the guarantee under the hard cases", () => {
     expect(tail.lines()).toEqual([]);
     const guard = jobs.logClaimGuard(jobId, "slow");
     const slowLines = slow.map((ts, i) => ({ jobId, ts, stream: "stdout" as const, data: `slow:${i}` }));
-    expect(await logLines.append(slowLines, guard)).toEqual({ outcome: "written" });
+    expect(await logLines.write(slowLines, guard())).toEqual({ outcome: "written" });
     await jobs.releaseLogRange(jobId, "slow");
     a.server.container.doorbell.ring(`log:${jobId}`);
     await until(() => tail.lines().length === 5, "every line");

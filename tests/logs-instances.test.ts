@@ -42,6 +42,12 @@ async function stored(jobId: string): Promise<Array<{ ts: string; data: string }
 
 const logState = (jobId: string) => a.server.container.repositories.jobs.getLogState(jobId);
 
+/** A claim as an append makes it, with no lines: its writer is caught between the claim and its next write. */
+async function claim(jobs: JobRepository, jobId: string, claimId: string, range: { first: string; last: string }) {
+  const state = (await jobs.getLogState(jobId))!;
+  return a.server.container.repositories.logLines.write([], jobs.logClaim(jobId, claimId, range.first, range.last, state));
+}
+
 /** The job's pending log claims as its item holds them, read without taking any over. */
 async function pendingClaims(jobId: string): Promise<Record<string, { first: string; expiresAt: number }>> {
   const out = await a.stores.dynamo.doc.send(new GetCommand({ TableName: a.stores.tables.jobs, Key: { jobId }, ConsistentRead: true }));
@@ -73,9 +79,9 @@ describe("appendJobLogs on two instances", () => {
     expect(results.reduce((n, r) => n + r.data!.appendJobLogs.accepted, 0)).toBe(400);
     const count = (op: string) => calls.reduce((n, c) => n + c.count("dynamodb", op), 0);
     calls.forEach((c) => c.detach());
-    // Per append: one claim, plus one per race it lost to the other instance, and one release; one guarded write per chunk of 99.
-    expect(count("TransactWriteItems")).toBe(20);
-    expect(count("UpdateItem")).toBeGreaterThanOrEqual(40);
+    // Per append: one transaction of its claim and its lines, plus one per race it lost to the other instance, and one release.
+    expect(count("TransactWriteItems")).toBeGreaterThanOrEqual(20);
+    expect(count("UpdateItem")).toBe(20);
 
     const lines = await stored(jobId);
     expect(lines).toHaveLength(400);
@@ -130,7 +136,7 @@ describe("the watermark", () => {
     // A writer on instance a, caught between its claim and its write.
     const jobs = a.server.container.repositories.jobs;
     const slow = { first: "2026-11-26T17:00:01.000000Z", last: "2026-11-26T17:00:01.000009Z" };
-    expect(await jobs.claimLogRange(jobId, "slow-writer", slow.first, slow.last, (await logState(jobId))!)).toEqual({ outcome: "claimed" });
+    expect(await claim(jobs, jobId, "slow-writer", slow)).toEqual({ outcome: "written" });
 
     const after = await append(b, jobId, batch("y", 0, 3, "2026-11-26T17:00:00.000000Z"));
     expect(after.data!.appendJobLogs.lastTs).toBe("2026-11-26T17:00:01.000012Z");
@@ -251,16 +257,16 @@ describe("a writer that dies or stalls holding a claim", () => {
     // A writer on a's stores whose claims hold 200 ms without renewal.
     const stalled = new JobRepository(a.stores.dynamo.doc, a.stores.tables, { logClaimLeaseMs: 200 });
     const range = { first: "2026-11-27T11:00:00.000000Z", last: "2026-11-27T11:00:00.000001Z" };
-    expect(await stalled.claimLogRange(jobId, "stalled", range.first, range.last, (await stalled.getLogState(jobId))!)).toEqual({ outcome: "claimed" });
+    expect(await claim(stalled, jobId, "stalled", range)).toEqual({ outcome: "written" });
     const guard = stalled.logClaimGuard(jobId, "stalled");
     const logLines = a.server.container.repositories.logLines;
     const line = (ts: string, data: string) => ({ jobId, ts, stream: "stdout" as const, data });
-    expect(await logLines.append([line(range.first, "in time")], guard)).toEqual({ outcome: "written" });
+    expect(await logLines.write([line(range.first, "in time")], guard())).toEqual({ outcome: "written" });
 
     await sleep(400);
     // Another instance's reader takes the expired claim over: the watermark passes the whole range.
     expect(await logState(jobId)).toMatchObject({ logClaimedTs: range.last, logCompleteTs: range.last });
-    expect(await logLines.append([line(range.last, "too late")], guard)).toEqual({ outcome: "fenced" });
+    expect(await logLines.write([line(range.last, "too late")], guard())).toEqual({ outcome: "refused" });
     expect((await stored(jobId)).map((l) => l.data)).toEqual(["in time"]);
   });
 
@@ -268,18 +274,18 @@ describe("a writer that dies or stalls holding a claim", () => {
     const jobId = await newJobId();
     const slow = new JobRepository(a.stores.dynamo.doc, a.stores.tables, { logClaimLeaseMs: 3_000 });
     const range = { first: "2026-11-27T12:00:00.000000Z", last: "2026-11-27T12:00:00.000001Z" };
-    expect(await slow.claimLogRange(jobId, "slow", range.first, range.last, (await slow.getLogState(jobId))!)).toEqual({ outcome: "claimed" });
+    expect(await claim(slow, jobId, "slow", range)).toEqual({ outcome: "written" });
     const { expiresAt } = (await pendingClaims(jobId)).slow!;
     const guard = slow.logClaimGuard(jobId, "slow");
     const logLines = a.server.container.repositories.logLines;
     await sleep(1_500);
     // Past a third of the lease: this write's guard renews the claim.
-    expect(await logLines.append([{ jobId, ts: range.first, stream: "stdout", data: "one" }], guard)).toEqual({ outcome: "written" });
+    expect(await logLines.write([{ jobId, ts: range.first, stream: "stdout", data: "one" }], guard())).toEqual({ outcome: "written" });
     expect((await pendingClaims(jobId)).slow!.expiresAt).toBeGreaterThanOrEqual(expiresAt + 1_500);
     await sleep(Math.max(0, expiresAt + 500 - Date.now()));
     // The first lease has run out, the renewed one has not: readers still wait for the claim.
     expect(await logState(jobId)).toMatchObject({ logCompleteTs: "2026-11-27T11:59:59.999999Z" });
-    expect(await logLines.append([{ jobId, ts: range.last, stream: "stdout", data: "two" }], guard)).toEqual({ outcome: "written" });
+    expect(await logLines.write([{ jobId, ts: range.last, stream: "stdout", data: "two" }], guard())).toEqual({ outcome: "written" });
     await slow.releaseLogRange(jobId, "slow");
     expect((await stored(jobId)).map((l) => l.data)).toEqual(["one", "two"]);
   }, 20_000);

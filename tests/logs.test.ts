@@ -4,8 +4,10 @@ import { randomUUID } from "node:crypto";
 import { storedLogItems } from "./support/fixtures";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { StoreCallCounter } from "../src/infra/store-calls";
-import { AppendJobLogsDocument, JobLogsDocument, LogsDocument, type LogLineInput, type LogsQuery } from "./generated/graphql";
+import { GetCommand } from "@aws-sdk/lib-dynamodb";
+import { AppendJobLogsDocument, JobLogsDocument, LogsDocument, SetJobStatusDocument, type LogLineInput, type LogsQuery } from "./generated/graphql";
 import { cacheCount, dynamoCount } from "./support/counts";
+import { beforeDynamoRequest } from "./support/faults";
 import { createUserWithToken, createVm, sendCommand, stdoutLines } from "./support/factories";
 import { startTestServer, type GraphQLResponse, type TestServer } from "./support/test-server";
 
@@ -229,5 +231,75 @@ describe("logs bad input", () => {
     expect((await t.gql(LogsDocument, { jobId: job.id, first: 1001 }, { token: viewer })).errors?.[0]?.extensions?.code).toBe(
       "BAD_USER_INPUT",
     );
+  });
+});
+
+describe("the claim in the transaction of the first lines", () => {
+  /** The job's item as DynamoDB holds it, read without taking any claim over. */
+  const jobItem = async (jobId: string) =>
+    (await t.stores.dynamo.doc.send(new GetCommand({ TableName: t.stores.tables.jobs, Key: { jobId }, ConsistentRead: true }))).Item!;
+  const logState = (jobId: string) => t.server.container.repositories.jobs.getLogState(jobId);
+  /** The DynamoDB calls since the last reset, in order (the stream reader's table lookups left out). */
+  const dynamoCalls = () => calls.calls.filter((c) => c.store === "dynamodb" && c.operation !== "DescribeTable").map((c) => c.operation);
+  const ts = (s: number, us = 0) => `2026-11-28T10:00:${String(s).padStart(2, "0")}.${String(us).padStart(6, "0")}Z`;
+
+  it.each([
+    [99, ["GetItem", "TransactWriteItems", "UpdateItem"]],
+    [250, ["GetItem", "TransactWriteItems", "TransactWriteItems", "TransactWriteItems", "UpdateItem"]],
+  ])("%i lines: the log's state read, the claim in the transaction of the first 99, a guarded one per 99 after, the release; every line stored, no claim left pending", async (count, expected) => {
+    const job = await newJob();
+    // The job's first append also looks for lines stored before claims existed; the second is the steady state.
+    expect((await append(job.id, stdoutLines(1))).errors).toBeUndefined();
+    calls.reset();
+    const appended = await append(job.id, stdoutLines(count));
+    expect(appended.errors).toBeUndefined();
+    expect(dynamoCalls()).toEqual(expected);
+    const lastTs = appended.data!.appendJobLogs.lastTs;
+    expect((await dynamoLines(job.id)).map((l) => l.data)).toEqual(["line 0", ...stdoutLines(count).map((l) => l.data)]);
+    expect((await jobItem(job.id)).logPending).toEqual({});
+    expect(await logState(job.id)).toMatchObject({ logClaimedTs: lastTs, logCompleteTs: lastTs });
+  });
+
+  it("a claim refused because another writer claimed meanwhile: the batch is placed again after that claim, and the watermark waits for it", async () => {
+    const job = await newJob();
+    expect((await append(job.id, [{ ts: ts(0), stream: "STDOUT", data: "before" }])).errors).toBeUndefined();
+    const { jobs, logLines } = t.server.container.repositories;
+    const rival = { first: ts(2), last: ts(2, 9) };
+    // Between this append's read of the log's state and its first transaction, another writer claims a range past the batch's ts and has not written it yet.
+    const interposer = beforeDynamoRequest(t.stores.dynamo.raw, { operation: "TransactWriteItems" }, async () => {
+      expect(await logLines.write([], jobs.logClaim(job.id, "rival", rival.first, rival.last, (await logState(job.id))!))).toEqual({ outcome: "written" });
+    });
+    calls.reset();
+    const appended = await append(job.id, [1, 2, 3].map((k) => ({ ts: ts(1), stream: "STDOUT" as const, data: `mine:${k}` })));
+    interposer.remove();
+    expect(interposer.ran).toBe(true);
+    expect(appended.errors).toBeUndefined();
+    expect(appended.data!.appendJobLogs.lastTs).toBe(ts(2, 12));
+    // Ours and the rival's read, the refused transaction, the rival's, the placed-again one, the release.
+    expect(dynamoCalls().sort()).toEqual(["GetItem", "GetItem", "TransactWriteItems", "TransactWriteItems", "TransactWriteItems", "UpdateItem"]);
+    expect((await dynamoLines(job.id)).map((l) => [l.ts, l.data])).toEqual([
+      [ts(0), "before"],
+      [ts(2, 10), "mine:1"],
+      [ts(2, 11), "mine:2"],
+      [ts(2, 12), "mine:3"],
+    ]);
+    expect(await logState(job.id)).toMatchObject({ logClaimedTs: ts(2, 12), logCompleteTs: ts(1, 999_999) });
+    await jobs.releaseLogRange(job.id, "rival");
+    expect(await logState(job.id)).toMatchObject({ logCompleteTs: ts(2, 12) });
+  });
+
+  it("a finished job: CONFLICT from the claim's own transaction, nothing stored and no claim made", async () => {
+    const job = await newJob();
+    expect((await append(job.id, stdoutLines(2))).errors).toBeUndefined();
+    expect((await t.gql(SetJobStatusDocument, { id: job.id, status: "SUCCESS" }, { token: dev })).errors).toBeUndefined();
+    await idle();
+    const before = { dynamo: await dynamoCount(t, "logs"), cache: await cacheCount(t, "job_logs"), item: await jobItem(job.id) };
+    calls.reset();
+    const appended = await append(job.id, stdoutLines(250));
+    expect(appended.errors?.[0]?.extensions?.code).toBe("CONFLICT");
+    // Refused whole: no guarded chunk follows, no release is needed.
+    expect(dynamoCalls()).toEqual(["GetItem", "TransactWriteItems"]);
+    await idle();
+    expect({ dynamo: await dynamoCount(t, "logs"), cache: await cacheCount(t, "job_logs"), item: await jobItem(job.id) }).toEqual(before);
   });
 });

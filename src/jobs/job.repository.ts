@@ -1,7 +1,7 @@
 // Jobs live in DynamoDB (authoritative); the Postgres cache (src/cache) mirrors them.
 // Items: { jobId, kind: "job", vmId, commandId?, command, status, startedAt, finishedAt? }.
 // kind is the constant partition of the byStartedAt index (jobs across VMs).
-import { ConditionalCheckFailedException, TransactionCanceledException } from "@aws-sdk/client-dynamodb";
+import { ConditionalCheckFailedException, TransactionCanceledException, type AttributeValue } from "@aws-sdk/client-dynamodb";
 import { unmarshall } from "@aws-sdk/util-dynamodb";
 import { GetCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { toCommandItem } from "../commands/command.repository.js";
@@ -22,7 +22,7 @@ export interface JobItem {
   startedAt: string;
   finishedAt?: string;
   /**
-   * The last log ts any append has claimed (claimLogRange). Every line of the
+   * The last log ts any append has claimed (logClaim). Every line of the
    * job's log is at or below it; absent until the first claim (and on jobs
    * whose lines were written before claims existed).
    */
@@ -119,8 +119,7 @@ const toLogState = (item: JobItem): JobLogState => {
   };
 };
 
-export type ClaimLogResult =
-  | { outcome: "claimed" }
+export type ClaimRefusal =
   | { outcome: "missing" }
   | { outcome: "closed"; job: Job }
   /** Another append claimed up to `logClaimedTs`, at or past the range asked for. */
@@ -231,8 +230,8 @@ export class JobRepository {
   }
 
   /**
-   * The guard for one claim's line writes (LogLineRepository.append puts it in
-   * every transaction): the transaction stores its lines only while the claim
+   * The guard for one claim's line writes after the first (the first carries
+   * the claim itself): the transaction stores its lines only while the claim
    * is still on the job's item. Each call gives the next transaction's guard;
    * once a third of the lease has passed since the claim or its last renewal,
    * that guard renews the lease too, so a live writer keeps its claim however
@@ -258,46 +257,54 @@ export class JobRepository {
   }
 
   /**
-   * Claims the log range [first, last] for one append: the job's item moves
-   * logClaimedTs to `last` only if everything claimed so far is before `first`
-   * and the job still runs. DynamoDB serialises conditional updates of one
+   * The claim of the log range [first, last] for one append, as the job's
+   * action in the transaction that writes the append's first lines
+   * (LogLineRepository.write), so claiming costs no call of its own: the job's
+   * item moves logClaimedTs to `last` only if everything claimed so far is
+   * before `first` and the job still runs. DynamoDB serialises writes of one
    * item, so two instances can never claim overlapping ranges, and a finished
-   * job's log is closed by the same condition that hands out ranges. The claim
-   * stays in logPending until releaseLogRange, holding the watermark below it.
-   * `state` is the item as the caller last read it.
+   * job's log is closed by the same condition that hands out ranges.
+   *
+   * The claim stays in logPending until releaseLogRange, holding the
+   * watermark below it, even when every line is in this one transaction:
+   * DynamoDB shows a transaction's items to other reads (GetItem, Query) one
+   * by one, only TransactGetItems sees all or none, so a reader that saw the
+   * watermark move in the same transaction could still miss a line of it.
+   * The release, a call after the last transaction has returned, cannot race
+   * its lines. `state` is the item as the caller last knew it. A refusal
+   * carries the item as it was (claimRefusal).
    */
-  async claimLogRange(id: string, claimId: string, first: string, last: string, state: JobLogState): Promise<ClaimLogResult> {
+  logClaim(id: string, claimId: string, first: string, last: string, state: Pick<JobLogState, "hasPendingMap">): TransactItem {
     const now = Date.now();
     const pending: PendingClaim = { first, claimedAt: new Date(now).toISOString(), expiresAt: now + this.lease };
-    try {
-      await this.doc.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: { jobId: id },
-          // A nested path can only be set inside an existing map: the first claim creates it.
-          UpdateExpression: state.hasPendingMap ? "SET logClaimedTs = :last, logPending.#claim = :pending" : "SET logClaimedTs = :last, logPending = :pendingMap",
-          ConditionExpression:
-            "attribute_exists(jobId) AND #status = :running AND (attribute_not_exists(logClaimedTs) OR logClaimedTs < :first) AND " +
-            (state.hasPendingMap ? "attribute_exists(logPending)" : "attribute_not_exists(logPending)"),
-          ExpressionAttributeNames: { "#status": "status", ...(state.hasPendingMap ? { "#claim": claimId } : {}) },
-          ExpressionAttributeValues: {
-            ":first": first,
-            ":last": last,
-            ":running": "running",
-            ...(state.hasPendingMap ? { ":pending": pending } : { ":pendingMap": { [claimId]: pending } }),
-          },
-          ReturnValuesOnConditionCheckFailure: "ALL_OLD",
-        }),
-      );
-      return { outcome: "claimed" };
-    } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      // The refusal carries the item as it was, so the loser learns why without another read.
-      const item = error.Item ? (unmarshall(error.Item) as JobItem) : undefined;
-      if (!item) return { outcome: "missing" };
-      if (item.status !== "running") return { outcome: "closed", job: toJob(item) };
-      return { outcome: "taken", state: toLogState(item) };
-    }
+    return {
+      Update: {
+        TableName: this.table,
+        Key: { jobId: id },
+        // A nested path can only be set inside an existing map: the first claim creates it.
+        UpdateExpression: state.hasPendingMap ? "SET logClaimedTs = :last, logPending.#claim = :pending" : "SET logClaimedTs = :last, logPending = :pendingMap",
+        ConditionExpression:
+          "attribute_exists(jobId) AND #status = :running AND (attribute_not_exists(logClaimedTs) OR logClaimedTs < :first) AND " +
+          (state.hasPendingMap ? "attribute_exists(logPending)" : "attribute_not_exists(logPending)"),
+        ExpressionAttributeNames: { "#status": "status", ...(state.hasPendingMap ? { "#claim": claimId } : {}) },
+        ExpressionAttributeValues: {
+          ":first": first,
+          ":last": last,
+          ":running": "running",
+          ...(state.hasPendingMap ? { ":pending": pending } : { ":pendingMap": { [claimId]: pending } }),
+        },
+        // The refusal carries the item as it was, so the loser learns why without another read.
+        ReturnValuesOnConditionCheckFailure: "ALL_OLD",
+      },
+    };
+  }
+
+  /** Why a claim (logClaim) was refused, from the item its refusal carried. */
+  claimRefusal(item: Record<string, AttributeValue> | undefined): ClaimRefusal {
+    if (!item) return { outcome: "missing" };
+    const job = unmarshall(item) as JobItem;
+    if (job.status !== "running") return { outcome: "closed", job: toJob(job) };
+    return { outcome: "taken", state: toLogState(job) };
   }
 
   /** The claim's lines are written, or will never be: the watermark may pass them. */

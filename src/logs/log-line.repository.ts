@@ -1,8 +1,8 @@
 // Log lines live in DynamoDB (authoritative): one item per line, key jobId + ts.
 // ts is a fixed-width microsecond string, so the sort key's order is time order.
-import { TransactionCanceledException } from "@aws-sdk/client-dynamodb";
+import { TransactionCanceledException, type AttributeValue } from "@aws-sdk/client-dynamodb";
 import { QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import type { LogClaimGuard } from "../jobs/job.repository.js";
+import type { TransactItem } from "../jobs/job.repository.js";
 import { fromMicros, toMicros } from "../shared/log-timestamp.js";
 import type { LogLine, LogStream } from "./log-line.model.js";
 
@@ -33,11 +33,15 @@ export interface LogListQuery {
 /** Sorts before every ts (the fixed-width format's smallest value). */
 const MIN_TS = "0000-01-01T00:00:00.000000Z";
 
-/** TransactWriteItems takes 100 actions: the claim's guard and 99 lines. */
-const LINES_PER_WRITE = 99;
+/**
+ * TransactWriteItems takes 100 actions: the job's (the claim or its guard) and
+ * 99 lines. 99 lines of at most 16 KiB (LOG_LIMITS.lineBytes) are about 1.6 MB,
+ * inside the transaction's 4 MB, so counting lines is enough.
+ */
+export const LINES_PER_WRITE = 99;
 
-/** "fenced": the claim's guard refused a write (the claim was taken over); what came before it is stored. */
-export type AppendOutcome = { outcome: "written" } | { outcome: "fenced" };
+/** "refused": the job's action failed its condition and nothing was stored; `item` is the job's item as it was, when it returns one. */
+export type WriteOutcome = { outcome: "written" } | { outcome: "refused"; item?: Record<string, AttributeValue> };
 
 export class LogLineRepository {
   constructor(
@@ -46,27 +50,22 @@ export class LogLineRepository {
   ) {}
 
   /**
-   * Stores lines in order, 99 per TransactWriteItems, each transaction with
-   * `guard()` (the claim check on the job's item): a chunk is stored whole and
-   * only while the claim holds, or not at all. `onWritten(n)` after each
-   * stored chunk, so a caller that fails half way knows what was stored.
+   * Stores up to LINES_PER_WRITE lines in one TransactWriteItems with the
+   * job's action (JobRepository.logClaim or logClaimGuard): the lines are
+   * stored with it, whole, or not at all.
    */
-  async append(lines: LogLine[], guard: LogClaimGuard, onWritten: (count: number) => void = () => {}): Promise<AppendOutcome> {
-    for (let i = 0; i < lines.length; i += LINES_PER_WRITE) {
-      const chunk = lines.slice(i, i + LINES_PER_WRITE);
-      const puts = chunk.map((l) => ({ Put: { TableName: this.table, Item: { jobId: l.jobId, ts: l.ts, stream: l.stream, data: l.data } } }));
-      try {
-        // A cancellation by a concurrent write to the job's item is retried by the client (retry.ts).
-        await this.doc.send(new TransactWriteCommand({ TransactItems: [guard(), ...puts] }));
-      } catch (error) {
-        if (error instanceof TransactionCanceledException && error.CancellationReasons?.[0]?.Code === "ConditionalCheckFailed") {
-          return { outcome: "fenced" };
-        }
-        throw error;
-      }
-      onWritten(chunk.length);
+  async write(lines: LogLine[], jobAction: TransactItem): Promise<WriteOutcome> {
+    if (lines.length > LINES_PER_WRITE) throw new Error(`LogLineRepository.write: ${lines.length} lines, at most ${LINES_PER_WRITE} per transaction`);
+    const puts = lines.map((l) => ({ Put: { TableName: this.table, Item: { jobId: l.jobId, ts: l.ts, stream: l.stream, data: l.data } } }));
+    try {
+      // A cancellation by a concurrent write to the job's item is retried by the client (retry.ts).
+      await this.doc.send(new TransactWriteCommand({ TransactItems: [jobAction, ...puts] }));
+      return { outcome: "written" };
+    } catch (error) {
+      const reason = error instanceof TransactionCanceledException ? error.CancellationReasons?.[0] : undefined;
+      if (reason?.Code === "ConditionalCheckFailed") return { outcome: "refused", item: reason.Item };
+      throw error;
     }
-    return { outcome: "written" };
   }
 
   async list(q: LogListQuery, consistentRead = false): Promise<LogLine[]> {

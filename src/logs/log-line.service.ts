@@ -12,7 +12,7 @@ import { fromMicros, nowLogTimestamp, toMicros } from "../shared/log-timestamp.j
 import { decodeCursor, encodeCursor, pageSize, toPage, type Page } from "../shared/pagination.js";
 import { parseInput } from "../shared/validation.js";
 import type { LogLine, LogStream } from "./log-line.model.js";
-import type { AppendOutcome, LogLineRepository } from "./log-line.repository.js";
+import { LINES_PER_WRITE, type LogLineRepository } from "./log-line.repository.js";
 import { appendLogsSchema, logsQuerySchema, logTimestampSchema, type AppendLogsInput } from "./log-line.schema.js";
 
 export const LOG_PAGE = { default: 500, max: 1_000 };
@@ -50,7 +50,8 @@ export class LogLineService {
   /**
    * Claims for one job run one after another in this process, so its own
    * appends do not spend DynamoDB calls beating each other; across processes
-   * the claim's condition decides. The writes themselves run in parallel.
+   * the claim's condition decides. Only the claim's transaction is in the
+   * queue: the chunks after it run in parallel with other appends.
    */
   private readonly jobLocks = new Map<string, Promise<unknown>>();
 
@@ -125,10 +126,12 @@ export class LogLineService {
    * the batch's or the log's: then it moves 1 µs after. The whole batch is
    * validated before anything is written.
    *
-   * The range of ts the batch takes is claimed on the job's item first
-   * (JobRepository.claimLogRange): a conditional update that DynamoDB grants
-   * to one append at a time, so a second instance gets the next range instead
-   * of the same one, and a finished job grants none (CONFLICT).
+   * The range of ts the batch takes is claimed on the job's item in the same
+   * transaction as its first 99 lines (JobRepository.logClaim): a conditional
+   * update that DynamoDB grants to one append at a time, so a second instance
+   * gets the next range instead of the same one, and a finished job grants
+   * none (CONFLICT). Later chunks carry the claim's guard; the release after
+   * the last lets the watermark pass the range.
    */
   async append(actor: Actor | null, input: AppendLogsInput): Promise<AppendLogsResult> {
     authorize(actor, OPERATIONS.appendJobLogs);
@@ -140,19 +143,25 @@ export class LogLineService {
 
     const claimId = randomUUID();
     const { job, lines } = await this.withJobLock(valid.jobId, () => this.claim(valid, claimId));
-    let written = 0;
-    let outcome: AppendOutcome;
+    // claim() returns once the first chunk is stored with the claim.
+    let written = Math.min(lines.length, LINES_PER_WRITE);
+    let fenced = false;
     try {
-      outcome = await this.logs.append(lines, this.jobs.logClaimGuard(job.id, claimId), (count) => (written += count));
+      const guard = this.jobs.logClaimGuard(job.id, claimId);
+      while (written < lines.length && !fenced) {
+        const chunk = lines.slice(written, written + LINES_PER_WRITE);
+        if ((await this.logs.write(chunk, guard())).outcome === "refused") fenced = true;
+        else written += chunk.length;
+      }
     } finally {
       // What DynamoDB holds goes to the cache, even when a later chunk failed.
-      if (written > 0) this.writer.enqueueLines(job, lines.slice(0, written));
+      this.writer.enqueueLines(job, lines.slice(0, written));
       // Released on failure too: the unwritten rest of the range will never come, and readers must not wait for it.
       await this.jobs.releaseLogRange(job.id, claimId);
       // Stored or not, the watermark moved: the job's tails read again.
       this.live.logMoved(job.id);
     }
-    if (outcome.outcome === "fenced") {
+    if (fenced) {
       throw new AppError(
         ErrorCode.SERVICE_UNAVAILABLE,
         `job ${job.id}: this append stalled past its claim's lease and was taken over; ${written} of ${lines.length} lines were stored, try again`,
@@ -161,7 +170,11 @@ export class LogLineService {
     return { accepted: lines.length, lastTs: lines.at(-1)!.ts };
   }
 
-  /** Places the batch after the log's claimed end and claims that range, again past whoever claimed first. */
+  /**
+   * Places the batch after the log's claimed end and claims that range with
+   * its first chunk of lines, placed again past whoever claimed first. When
+   * it returns, the claim is on the job's item and that chunk is stored.
+   */
   private async claim(valid: z.output<typeof appendLogsSchema>, claimId: string): Promise<{ job: Job; lines: LogLine[] }> {
     let state = await this.jobs.getLogState(valid.jobId);
     if (!state) throw notFound("job", valid.jobId);
@@ -178,16 +191,27 @@ export class LogLineService {
         previous = wanted[i]! > previous ? wanted[i]! : previous + 1n;
         return { jobId: job.id, ts: fromMicros(previous), stream: line.stream, data: line.data };
       });
-      const claim = await this.jobs.claimLogRange(job.id, claimId, lines[0]!.ts, lines.at(-1)!.ts, state);
-      switch (claim.outcome) {
-        case "claimed":
-          return { job, lines };
+      const claim = this.jobs.logClaim(job.id, claimId, lines[0]!.ts, lines.at(-1)!.ts, state);
+      let first: Awaited<ReturnType<LogLineRepository["write"]>>;
+      try {
+        first = await this.logs.write(lines.slice(0, LINES_PER_WRITE), claim);
+      } catch (error) {
+        // Failed past every retry, the transaction may still have landed (a
+        // lost answer): its claim would hold the watermark for a whole lease.
+        // Released at once, as a claim whose chunk failed always was; a
+        // release of a claim that never landed removes nothing.
+        await this.jobs.releaseLogRange(job.id, claimId).catch(() => undefined);
+        throw error;
+      }
+      if (first.outcome === "written") return { job, lines };
+      const refusal = this.jobs.claimRefusal(first.item);
+      switch (refusal.outcome) {
         case "missing":
           throw notFound("job", job.id);
         case "closed":
-          throw conflict(`job ${job.id} is ${claim.job.status}: its log is closed`);
+          throw conflict(`job ${job.id} is ${refusal.job.status}: its log is closed`);
         case "taken":
-          state = claim.state;
+          state = refusal.state;
           end = state.logClaimedTs ?? end;
       }
     }

@@ -104,3 +104,29 @@ export function injectDynamoFault(
     remove: () => void raw.middlewareStack.remove(name),
   };
 }
+
+/**
+ * Runs `action` once, just before the next request of `operation` goes out
+ * (after `after` of them have passed), and lets that request go on when it is
+ * done: another writer's call landing between two of ours. Requests `action`
+ * makes through the same client pass untouched.
+ */
+export function beforeDynamoRequest(raw: DynamoDBClient, options: { operation: string; after?: number }, action: () => Promise<unknown>): { readonly ran: boolean; remove(): void } {
+  const name = `interposer${++sequence}`;
+  const state = { seen: 0, ran: false };
+  raw.middlewareStack.add(
+    (next, context) => async (args) => {
+      if (context.commandName !== `${options.operation}Command` || state.ran || state.seen++ < (options.after ?? 0)) return next(args);
+      state.ran = true;
+      await action();
+      return next(args);
+    },
+    { step: "deserialize", priority: "low", name },
+  );
+  return {
+    get ran() {
+      return state.ran;
+    },
+    remove: () => void raw.middlewareStack.remove(name),
+  };
+}
