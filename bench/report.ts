@@ -48,6 +48,7 @@ export function formatReport(report: BenchReport): string {
       `. ` +
       `Store calls per request: ${c.probeRequests} sequential requests, counters read before and after.`,
   );
+  if (c.apiB) lines.push(`- B side (rows "${TARGET_NAMES["api-b"]}"): a second instance of our API, ${c.apiB.describe}; it takes its turns with the others, and the aims below read the A side only.`);
   lines.push(`- Versions: ${Object.entries(report.versions).map(([k, v]) => `${k} ${v}`).join(", ")}`);
   lines.push(
     `- Store-call metrics of our API: ${report.metricsFamilies.length ? report.metricsFamilies.join(", ") : "none found at /metrics (reported as n/a)"}`,
