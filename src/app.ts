@@ -133,7 +133,6 @@ export async function createApp(container: Container, httpServer: Server): Promi
     });
     if (playground) app.use(playground.createPlaygroundRouter(GRAPHQL_PATH, playgroundIntro({ demo: config.demo })));
   }
-  const timeoutMessage = `the request took longer than ${config.requestTimeoutMs} ms; it may still complete`;
   // GraphQL answers carry no ETag: they are written by src/graphql/http.ts, not
   // res.send, so Express hashes none (a POSTed answer never gets a conditional
   // request). The REST routes keep theirs (GET, cacheable).
@@ -151,7 +150,7 @@ export async function createApp(container: Container, httpServer: Server): Promi
   app.use(GRAPHQL_PATH, graphql.serveRoute);
   app.use(
     REST_PREFIX,
-    responseDeadline(config.requestTimeoutMs, (res) => sendError(res, ErrorCode.TIMEOUT, timeoutMessage)),
+    responseDeadline(config.requestTimeoutMs, (res, message) => sendError(res, ErrorCode.TIMEOUT, message)),
     createRestRouter(container),
   );
   app.use(notFoundHandler);

@@ -53,9 +53,8 @@ export interface GraphQLHttp {
 
 export function createGraphQLHttp(options: GraphQLHttpOptions): GraphQLHttp {
   const { path, apollo, context, logger, trustProxy } = options;
-  const timeoutMessage = `the request took longer than ${options.requestTimeoutMs} ms; it may still complete`;
   const route: NodeMiddleware[] = [
-    responseDeadline(options.requestTimeoutMs, (res) => sendGraphQLError(res, 503, ErrorCode.TIMEOUT, timeoutMessage)),
+    responseDeadline(options.requestTimeoutMs, (res, message) => sendGraphQLError(res, 503, ErrorCode.TIMEOUT, message)),
     // body-parser, as express.json is: the same limits, media types and charsets on both ways in.
     express.json({ limit: options.bodyLimit }) as NodeMiddleware,
     ...(options.trustedDocuments ? [trustedDocumentsMiddleware(options.trustedDocuments)] : []),

@@ -7,11 +7,15 @@
 // A streaming response (SSE) sends its headers at once, so it is never cut.
 import type { IncomingMessage, ServerResponse } from "node:http";
 
-/** `answer` gets the response as the route has it (Express's on /api, node's own on POST /graphql). */
-export function responseDeadline<R extends ServerResponse>(ms: number, answer: (res: R) => void) {
+/**
+ * `answer` gets the response as the route has it (Express's on /api, node's
+ * own on POST /graphql) and the message every transport says it with.
+ */
+export function responseDeadline<R extends ServerResponse>(ms: number, answer: (res: R, message: string) => void) {
+  const message = `the request took longer than ${ms} ms; it may still complete`;
   return (_req: IncomingMessage, res: R, next: () => void): void => {
     const timer = setTimeout(() => {
-      if (!res.headersSent) answer(res);
+      if (!res.headersSent) answer(res, message);
     }, ms);
     timer.unref();
     const clear = () => clearTimeout(timer);

@@ -12,7 +12,7 @@ import { fromMicros, nowLogTimestamp, toMicros } from "../shared/log-timestamp.j
 import { decodeCursor, encodeCursor, pageSize, toPage, type Page } from "../shared/pagination.js";
 import { parseInput } from "../shared/validation.js";
 import type { LogLine, LogStream } from "./log-line.model.js";
-import { LINES_PER_WRITE, type LogLineRepository } from "./log-line.repository.js";
+import { LINES_PER_WRITE, type LogLineRepository, type WriteOutcome } from "./log-line.repository.js";
 import { appendLogsSchema, logsQuerySchema, logTimestampSchema, type AppendLogsInput } from "./log-line.schema.js";
 
 export const LOG_PAGE = { default: 500, max: 1_000 };
@@ -192,7 +192,7 @@ export class LogLineService {
         return { jobId: job.id, ts: fromMicros(previous), stream: line.stream, data: line.data };
       });
       const claim = this.jobs.logClaim(job.id, claimId, lines[0]!.ts, lines.at(-1)!.ts, state);
-      let first: Awaited<ReturnType<LogLineRepository["write"]>>;
+      let first: WriteOutcome;
       try {
         first = await this.logs.write(lines.slice(0, LINES_PER_WRITE), claim);
       } catch (error) {
