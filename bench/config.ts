@@ -36,9 +36,10 @@ export interface BenchConfig {
    * same load from elsewhere on the machine. BENCH_API_B="NAME=value …" gives
    * it extra environment (a knob); BENCH_API_B_DIR another checkout to run
    * (say a `git worktree` of the commit before a change, with its own
-   * node_modules), built there. Undefined: no B side.
+   * node_modules), built there; BENCH_API_B_SCRIPT another npm script's Node
+   * flags instead of `start`'s (say `start:lean`). Undefined: no B side.
    */
-  apiB: { env: Record<string, string>; root: string | undefined; describe: string } | undefined;
+  apiB: { env: Record<string, string>; root: string | undefined; script: string | undefined; describe: string } | undefined;
 }
 
 export const ENVIRONMENTS = ["production", "staging", "development", "qa"];
@@ -89,9 +90,14 @@ export function benchConfig(argv = process.argv, env = process.env): BenchConfig
 function apiB(env: NodeJS.ProcessEnv): BenchConfig["apiB"] {
   const extra = apiBEnv(env.BENCH_API_B);
   const root = env.BENCH_API_B_DIR?.trim() || undefined;
-  if (!extra && !root) return undefined;
-  const words = [...(root ? [`checkout ${root}`] : []), ...Object.entries(extra ?? {}).map(([k, v]) => `${k}=${v}`)];
-  return { env: extra ?? {}, root, describe: words.join(", ") };
+  const script = env.BENCH_API_B_SCRIPT?.trim() || undefined;
+  if (!extra && !root && !script) return undefined;
+  const words = [
+    ...(root ? [`checkout ${root}`] : []),
+    ...(script ? [`the Node flags of \`npm run ${script}\``] : []),
+    ...Object.entries(extra ?? {}).map(([k, v]) => `${k}=${v}`),
+  ];
+  return { env: extra ?? {}, root, script, describe: words.join(", ") };
 }
 
 /** "A=1 B=two" (space- or comma-separated) as an environment; refuses a word without "=". */

@@ -143,7 +143,7 @@ export async function runBench(options: RunOptions): Promise<BenchReport> {
       startRaw({ ...serverEnv, BENCH_DATABASE_URL: stores.databaseUrl }),
       needsPeer ? startPeer(stores.databaseUrl) : Promise.resolve(null),
       config.apiB
-        ? startApi({ ...serverEnv, DATABASE_URL: stores.databaseUrl, ...config.apiB.env }, { build: !config.smoke, root: config.apiB.root })
+        ? startApi({ ...serverEnv, DATABASE_URL: stores.databaseUrl, ...config.apiB.env }, { build: !config.smoke, root: config.apiB.root, script: config.apiB.script })
         : Promise.resolve(null),
     ]);
     // Track every child that did start before failing on one that did not, so none outlives the run.
@@ -349,9 +349,10 @@ async function waitForHttp(url: string, child: ChildProcess, output: () => strin
 }
 
 /** The Node flags of package.json's start script (`node <flags> dist/main.js`), so the API runs as it does in production. */
-export function startScriptNodeFlags(root = ROOT): string[] {
+export function startScriptNodeFlags(root = ROOT, script = "start"): string[] {
   const { scripts } = JSON.parse(readFileSync(path.join(root, "package.json"), "utf8")) as { scripts: Record<string, string> };
-  const words = (scripts.start ?? "").trim().split(/\s+/);
+  if (scripts[script] === undefined) throw new Error(`package.json in ${root} has no script "${script}"`);
+  const words = scripts[script].trim().split(/\s+/);
   const entry = words.findIndex((word) => /(^|\/)main\.[jt]s$/.test(word));
   if (words[0] !== "node" || entry === -1) return [];
   const flags = words.slice(1, entry);
@@ -380,7 +381,10 @@ function buildOnce(root: string): Promise<void> {
  * under plain Node (full runs); otherwise src/main.ts through tsx, which
  * needs no build (smoke runs: the test suite), and costs tsx's memory.
  */
-export async function startApi(env: Record<string, string>, { build = false, root = ROOT }: { build?: boolean; root?: string } = {}): Promise<Child> {
+export async function startApi(
+  env: Record<string, string>,
+  { build = false, root = ROOT, script = "start" }: { build?: boolean; root?: string; script?: string } = {},
+): Promise<Child> {
   const port = await findFreePort();
   // BENCH_PROFILE=1: a V8 CPU profile of the API per run, written when it stops (bench/profiles/).
   // BENCH_PROFILE=perf: a perf map (/tmp/perf-<pid>.map) so that `perf record -e cpu-clock -g -p <pid>` names
@@ -395,7 +399,7 @@ export async function startApi(env: Record<string, string>, { build = false, roo
   const entry = build ? ["dist/main.js"] : [...TSX, "src/main.ts"];
   const { child, output } = spawnChild(
     process.execPath,
-    [...startScriptNodeFlags(root), ...profile, ...entry],
+    [...startScriptNodeFlags(root, script), ...profile, ...entry],
     { ...env, NODE_ENV: "production", PORT: String(port), HOST: "127.0.0.1", LOG_LEVEL: "warn" },
     root,
   );
