@@ -2,13 +2,15 @@
 # Smoke check of the compiled build on whatever `node` is first on the PATH
 # (in .ci/run: the machine's own):
 #  1. build dist/, start `node dist/main.js` on embedded stores (the dev
-#     install), wait for /readyz, SIGTERM it, require a clean exit;
+#     install) with `npm run start:lean`'s Node flags, wait for /readyz,
+#     SIGTERM it, require a clean exit;
 #  2. the production install exactly as the README says
 #     (`npm ci --omit=dev --legacy-peer-deps`, in a scratch copy of the
 #     project): its size must stay under 250 MB; with nothing configured the
 #     server says which store is missing and exits non-zero; with real stores
 #     (DATABASE_URL's server, a DynamoDB Local run from the dev install's jar)
-#     and NODE_ENV=production it serves /readyz and exits cleanly on SIGTERM.
+#     and NODE_ENV=production it serves /readyz and exits cleanly on SIGTERM
+#     (with `npm start`'s Node flags).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT="$PWD"
@@ -23,10 +25,17 @@ cleanup() {
 trap cleanup EXIT
 fail() { [ -n "${2:-}" ] && cat "$2"; echo "smoke: $1" >&2; exit 1; }
 
-# Starts `node dist/main.js` in $1 with the environment that follows; prints its base URL.
+# The Node flags of package.json's script $1 (`node <flags> dist/main.js`).
+script_flags() {
+  node -e 'const words = require("./package.json").scripts[process.argv[1]].trim().split(/\s+/);
+    console.log(words.slice(1, words.indexOf("dist/main.js")).join(" "))' "$1"
+}
+
+# Starts `node <$node_flags> dist/main.js` in $1 with the environment that follows; prints its base URL.
 serve() {
   local dir="$1" log="$2"; shift 2
-  (cd "$dir" && exec env "$@" node --max-semi-space-size=64 dist/main.js) >"$log" 2>&1 &
+  # shellcheck disable=SC2086 # the flags are words
+  (cd "$dir" && exec env "$@" node $node_flags dist/main.js) >"$log" 2>&1 &
   server_pid=$!
   pids+=("$server_pid")
   local url=""
@@ -51,7 +60,8 @@ ready_then_stop() {
 
 unset_stores=(-u DATABASE_URL -u DYNAMODB_ENDPOINT -u AWS_REGION)
 
-echo "smoke: node $(node --version) dist/main.js (development install, embedded stores)"
+node_flags="$(script_flags start:lean)"
+echo "smoke: node $(node --version) $node_flags dist/main.js (development install, embedded stores)"
 serve "$ROOT" "$data/dev.log" "${unset_stores[@]}" PORT=0 HOST=127.0.0.1 DATA_DIR="$data/stores" CACHE_STREAM=off LOG_LEVEL=info
 ready_then_stop "$data/dev.log"
 
@@ -91,7 +101,8 @@ dynamo_port="$(node -e 'const s = require("net").createServer().listen(0, "127.0
 java "-Djava.library.path=$emulator/DynamoDBLocal_lib" -jar "$emulator/DynamoDBLocal.jar" -inMemory -port "$dynamo_port" >/dev/null 2>&1 &
 pids+=("$!")
 for _ in $(seq 1 60); do curl -s -o /dev/null "http://127.0.0.1:$dynamo_port" && break; sleep 1; done
-echo "smoke: node $(node --version) dist/main.js (production install, NODE_ENV=production)"
+node_flags="$(script_flags start)"
+echo "smoke: node $(node --version) $node_flags dist/main.js (production install, NODE_ENV=production)"
 serve "$prod" "$data/prod.log" NODE_ENV=production JWT_SECRET="smoke-secret-smoke-secret-smoke-secret" \
   PORT=0 HOST=127.0.0.1 DATABASE_URL="$db_url" DYNAMODB_ENDPOINT="http://127.0.0.1:$dynamo_port" \
   AWS_REGION=local AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local LOG_LEVEL=info
