@@ -131,6 +131,22 @@ describe("POST /graphql, served without Express", () => {
     expect(await vmCount()).toBe(before + 1);
   });
 
+  it("an answer beyond ASCII: its Content-Length counts UTF-8 bytes, and it reads back whole", async () => {
+    const label = "é漢🙂".repeat(50); // 200 UTF-16 units (a tag value takes 256), 450 UTF-8 bytes
+    const res = await fetch(`${t.url}/graphql`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${admin}` },
+      body: JSON.stringify({
+        query: "mutation ($input: CreateVmInput!) { createVm(input: $input) { tags } }",
+        variables: { input: { name: "utf8-answer", environment: "staging", tags: { label } } },
+      }),
+    });
+    const bytes = Buffer.from(await res.arrayBuffer());
+    expect(Number(res.headers.get("content-length"))).toBe(bytes.length);
+    expect(bytes.length).toBeGreaterThan(bytes.toString("utf8").length);
+    expect(JSON.parse(bytes.toString("utf8")).data.createVm.tags).toEqual({ label });
+  });
+
   it("echoes the caller's request id, or gives one", async () => {
     const given = await post(JSON.stringify({ query: "{ __typename }" }), { "x-request-id": "trace-7" });
     expect(given.headers.get("x-request-id")).toBe("trace-7");
