@@ -177,7 +177,7 @@ export async function runBench(options: RunOptions): Promise<BenchReport> {
       for (const target of targets) {
         const result: TargetResult = { scenario: scenario.id, target, dynamoStreams };
         results.push(result);
-        if ((target === "api" || target === "api-b") && !apiSupported[scenario.id]) {
+        if (isOurApi(target) && !apiSupported[scenario.id]) {
           result.skipped = "its query does not validate against schema.graphql (that part of the API is not merged yet)";
           log(`bench: ${scenario.id} ${target}: skipped, not in schema.graphql`);
           continue;
@@ -187,7 +187,7 @@ export async function runBench(options: RunOptions): Promise<BenchReport> {
         const headers = target === "peer" ? {} : authorization;
         try {
           await checkOnce(server.url, variants[0]!, headers, target !== "raw");
-          if (target === "api" || target === "api-b") {
+          if (isOurApi(target)) {
             const probes = buildProbeVariants(scenario, picks, config.probeRequests);
             result.probes = {};
             for (const probe of probes) {
@@ -548,6 +548,9 @@ async function storeCallsPerRequest(
   delta?.families.forEach((f) => families.add(f));
   return delta;
 }
+
+/** Our API, either side of an A/B pair. */
+const isOurApi = (target: Target) => target === "api" || target === "api-b";
 
 /** How long the store-call probe watches an idle server first, to take its background calls off. */
 const IDLE_WINDOW_MS = 2_000;

@@ -3,7 +3,7 @@
 // for the cache reads, PostGraphile over the same Postgres tables.
 import type { Dataset, JobRow } from "./dataset";
 
-/** "api-b": a second instance of our API with BENCH_API_B's extra environment (an A/B pair in one run). */
+/** "api-b": a second instance of our API, the B side of an A/B pair in one run (BENCH_API_B, BENCH_API_B_DIR, BENCH_API_B_SCRIPT). */
 export type Target = "api" | "api-b" | "raw" | "peer";
 
 /** One concrete HTTP request; the load generator picks among a scenario's variants at random. */

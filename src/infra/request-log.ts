@@ -21,6 +21,8 @@ export function requestLog(logger: Logger, graphqlPath: string): NodeMiddleware 
     res.setHeader("x-request-id", reqId);
     const started = process.hrtime.bigint();
     res.on("finish", () => {
+      // Below LOG_LEVEL=info (production often runs at warn) the line is not written: nor is it built.
+      if (!logger.isLevelEnabled("info")) return;
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
       const url = req.originalUrl ?? req.url ?? "";
       logger.info(
