@@ -3,7 +3,7 @@
 // fixed number of connections for a fixed time (smoke mode: a fixed number of requests). Reads its job from the JSON
 // file named in argv[2]; prints one JSON result line on stdout.
 import { execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import autocannon from "autocannon";
 import type { RequestVariant } from "./scenarios";
 
@@ -42,6 +42,14 @@ export interface LoadResult {
    * so steadier than req/s on a shared machine. Null where /proc is missing.
    */
   cpuMsPerRequest: number | null;
+  /**
+   * The local stores' processes' CPU time over the measured run, per request
+   * (every `postgres` process, and DynamoDB Local's JVM; null where none runs
+   * here): on a two-core machine the stores share the cores with the servers,
+   * so a server whose statements cost the database more answers fewer
+   * requests at the same CPU of its own.
+   */
+  storeCpuMsPerRequest: { postgres: number | null; dynamodb: number | null };
 }
 
 const job = JSON.parse(readFileSync(process.argv[2]!, "utf8")) as LoadJob;
@@ -86,18 +94,59 @@ function run(durationSeconds: number) {
   });
 }
 
-/** utime + stime of a process, in milliseconds; null off Linux. */
+/** A process's command name and CPU ticks: its own (utime + stime) and its reaped children's (cutime + cstime). */
+function procStat(pid: number | string): { comm: string; ticks: number; childTicks: number } {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  // Fields after the parenthesised command name: utime, stime, cutime and cstime are the 12th to 15th.
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return {
+    comm: stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")")),
+    ticks: Number(fields[11]) + Number(fields[12]),
+    childTicks: Number(fields[13]) + Number(fields[14]),
+  };
+}
+
+/** The server's CPU time in milliseconds; null off Linux. */
 function cpuMs(pid: number | undefined): number | null {
   if (!pid) return null;
   try {
-    // Fields after the parenthesised command name: utime and stime are the 12th and 13th.
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    const ticks = Number(fields[11]) + Number(fields[12]);
-    return (ticks * 1000) / clockTicks();
+    return (procStat(pid).ticks * 1000) / clockTicks();
   } catch {
     return null;
   }
+}
+
+/** A local store's processes, told by their command name (and, for the JVM, its command line). */
+const STORE_PROCESSES = {
+  postgres: (comm: string) => comm === "postgres",
+  dynamodb: (comm: string, pid: string) => comm === "java" && readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("DynamoDBLocal"),
+};
+
+/**
+ * The CPU time of every process of a store, with what its exited children used
+ * (a Postgres backend that ends mid-run is counted by the postmaster), in
+ * milliseconds; null when none runs here or off Linux.
+ */
+function storeCpuMs(store: keyof typeof STORE_PROCESSES): number | null {
+  let pids: string[];
+  try {
+    pids = readdirSync("/proc").filter((name) => /^\d+$/.test(name));
+  } catch {
+    return null;
+  }
+  let ticks = 0;
+  let found = false;
+  for (const pid of pids) {
+    try {
+      const stat = procStat(pid);
+      if (!STORE_PROCESSES[store](stat.comm, pid)) continue;
+      ticks += stat.ticks + stat.childTicks;
+      found = true;
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return found ? (ticks * 1000) / clockTicks() : null;
 }
 
 let ticksPerSecond: number | undefined;
@@ -110,8 +159,12 @@ if (job.warmupSeconds > 0) await run(job.warmupSeconds);
 // The warm-up's failures are not the measured run's.
 for (const key of Object.keys(errorCodes)) delete errorCodes[key];
 const cpuBefore = cpuMs(job.serverPid);
+const storesBefore = { postgres: storeCpuMs("postgres"), dynamodb: storeCpuMs("dynamodb") };
 const result = await run(job.durationSeconds);
 const cpuAfter = cpuMs(job.serverPid);
+const storesAfter = { postgres: storeCpuMs("postgres"), dynamodb: storeCpuMs("dynamodb") };
+const perRequest = (before: number | null, after: number | null) =>
+  before !== null && after !== null && result.requests.total > 0 ? Math.round(((after - before) / result.requests.total) * 100) / 100 : null;
 const out: LoadResult = {
   requests: result.requests.total,
   rps: result.requests.average,
@@ -124,9 +177,10 @@ const out: LoadResult = {
   mismatches: result.mismatches ?? 0,
   errorCodes,
   seconds: result.duration,
-  cpuMsPerRequest:
-    cpuBefore !== null && cpuAfter !== null && result.requests.total > 0
-      ? Math.round(((cpuAfter - cpuBefore) / result.requests.total) * 100) / 100
-      : null,
+  cpuMsPerRequest: perRequest(cpuBefore, cpuAfter),
+  storeCpuMsPerRequest: {
+    postgres: perRequest(storesBefore.postgres, storesAfter.postgres),
+    dynamodb: perRequest(storesBefore.dynamodb, storesAfter.dynamodb),
+  },
 };
 process.stdout.write(`${JSON.stringify(out)}\n`);

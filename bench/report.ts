@@ -3,6 +3,7 @@
 import type { BenchReport, TargetResult } from "./run";
 import { SCENARIOS, type Target } from "./scenarios";
 import type { StoreCalls } from "./metrics";
+import type { LoadResult } from "./load";
 
 const TARGET_NAMES = { api: "our API (GraphQL)", "api-b": "our API, B side (BENCH_API_B)", raw: "raw baseline", peer: "PostGraphile 5" } as const;
 
@@ -64,18 +65,18 @@ export function formatReport(report: BenchReport): string {
 
   lines.push("## Results");
   lines.push("");
-  lines.push("| scenario | server | req/s | p50 ms | p99 ms | requests | failed | server CPU ms / request | RSS at end MB | store calls / request |");
-  lines.push("|---|---|--:|--:|--:|--:|--:|--:|--:|---|");
+  lines.push("| scenario | server | req/s | p50 ms | p99 ms | requests | failed | server CPU ms / request | store CPU ms / request (Postgres; DynamoDB Local) | RSS at end MB | store calls / request |");
+  lines.push("|---|---|--:|--:|--:|--:|--:|--:|--:|--:|---|");
   for (const r of report.results) {
     const name = `${r.scenario}`;
     if (r.skipped) {
-      lines.push(`| ${name} | ${TARGET_NAMES[r.target]} | skipped | | | | | | | ${r.skipped} |`);
+      lines.push(`| ${name} | ${TARGET_NAMES[r.target]} | skipped | | | | | | | | ${r.skipped} |`);
       continue;
     }
     const l = r.load;
     const failedCount = l ? l.non2xx + l.errors + l.timeouts + l.mismatches : undefined;
     lines.push(
-      `| ${name} | ${TARGET_NAMES[r.target]} | ${fmt(l?.rps)} | ${fmt(l?.p50)} | ${fmt(l?.p99)} | ${fmt(l?.requests)} | ${r.failed && !l ? "FAILED" : fmt(failedCount)} | ${fmt(l?.cpuMsPerRequest ?? undefined, 2)} | ${fmt(r.rssMb)} | ${formatCalls(r.storeCalls)}${r.roundsRps ? `; rounds ${r.roundsRps.join(" / ")} req/s` : ""} |`,
+      `| ${name} | ${TARGET_NAMES[r.target]} | ${fmt(l?.rps)} | ${fmt(l?.p50)} | ${fmt(l?.p99)} | ${fmt(l?.requests)} | ${r.failed && !l ? "FAILED" : fmt(failedCount)} | ${fmt(l?.cpuMsPerRequest ?? undefined, 2)} | ${formatStoreCpu(l)} | ${fmt(r.rssMb)} | ${formatCalls(r.storeCalls)}${r.roundsRps ? `; rounds ${r.roundsRps.join(" / ")} req/s` : ""} |`,
     );
   }
   const failures = report.results.filter((r) => r.failed);
@@ -175,6 +176,12 @@ export function formatReport(report: BenchReport): string {
   return lines.join("\n");
 }
 
+/** The stores' CPU per request as "Postgres; DynamoDB Local" (empty where not measured). */
+function formatStoreCpu(load: LoadResult | undefined): string {
+  const cpu = load?.storeCpuMsPerRequest;
+  return cpu ? `${fmt(cpu.postgres ?? undefined, 2)}; ${fmt(cpu.dynamodb ?? undefined, 2)}` : "";
+}
+
 /** A compact table for the terminal. */
 export function formatConsole(report: BenchReport): string {
   const rows = report.results.map((r) => {
@@ -186,11 +193,12 @@ export function formatConsole(report: BenchReport): string {
       fmt(l?.p50),
       fmt(l?.p99),
       fmt(l?.cpuMsPerRequest ?? undefined, 2),
+      formatStoreCpu(l),
       fmt(r.rssMb),
       formatCalls(r.storeCalls),
     ];
   });
-  const header = ["scenario", "server", "req/s", "p50", "p99", "CPU ms/req", "RSS MB", "store calls/req"];
+  const header = ["scenario", "server", "req/s", "p50", "p99", "CPU ms/req", "stores CPU (pg; ddb)", "RSS MB", "store calls/req"];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
   const line = (cells: string[]) => cells.map((cell, i) => cell.padEnd(widths[i]!)).join("  ");
   return [line(header), ...rows.map(line)].join("\n");

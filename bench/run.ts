@@ -235,7 +235,8 @@ export async function runBench(options: RunOptions): Promise<BenchReport> {
             const bad = load.non2xx + load.errors + load.timeouts + load.mismatches;
             if (bad > 0) result.failed = `${bad} of ${load.requests} requests failed (non-2xx ${load.non2xx}, errors ${load.errors}, timeouts ${load.timeouts}, GraphQL errors ${load.mismatches}${describeCodes(load.errorCodes)})${lastWords(server)}`;
             const of = config.repeat > 1 ? ` (round ${round}/${config.repeat})` : "";
-            const cpu = load.cpuMsPerRequest === null ? "" : `, server CPU ${load.cpuMsPerRequest} ms/request`;
+            const pg = load.storeCpuMsPerRequest.postgres;
+            const cpu = (load.cpuMsPerRequest === null ? "" : `, server CPU ${load.cpuMsPerRequest} ms/request`) + (pg === null ? "" : `, Postgres CPU ${pg} ms/request`);
             log(`bench: ${scenario.id} ${result.target}${of}: ${load.rps.toFixed(0)} req/s, p50 ${load.p50} ms, p99 ${load.p99} ms${cpu}${result.failed ? `; ${result.failed}` : ""}`);
           } catch (error) {
             result.failed = (error as Error).message;
