@@ -71,6 +71,20 @@ describe("appendJobLogs", () => {
     expect(lines[2]!.ts).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/);
   });
 
+  it("reads timestamps whose fraction ends in zeros back from the cache with all 6 digits", async () => {
+    const job = await newJob();
+    const sent = ["2026-11-26T10:30:00.000000Z", "2026-11-26T10:30:00.000001Z", "2026-11-26T10:30:00.100000Z", "2026-11-26T10:30:00.120000Z", "2026-11-26T10:30:00.123450Z"];
+    expect((await append(job.id, sent.map((ts) => ({ ts, stream: "STDOUT" as const, data: ts })))).errors).toBeUndefined();
+    await idle();
+    calls.reset();
+    // logs(jobId) and job(id){ logs } (the job and its lines in one statement) both read the cache.
+    expect((await readAll(job.id)).map((l) => l.ts)).toEqual(sent);
+    const nested = await t.gql(JobLogsDocument, { id: job.id, first: 10 }, { token: viewer });
+    expect(nested.errors).toBeUndefined();
+    expect(nested.data!.job!.logs.edges.map((e) => e.node.ts)).toEqual(sent);
+    expect(calls.count("dynamodb", "Query", new RegExp(t.stores.tables.logs))).toBe(0);
+  });
+
   it("keeps 1,000 lines sent with one identical ts, in order, 1 µs apart; cache and DynamoDB agree byte for byte", async () => {
     const job = await newJob();
     const ts = "2026-11-26T09:41:10.999999Z";

@@ -11,6 +11,16 @@ export function isLogTimestamp(value: string): boolean {
   return !Number.isNaN(millis) && new Date(millis).toISOString().slice(0, 19) === value.slice(0, 19);
 }
 
+/**
+ * A UTC `timestamp` as PostgreSQL's JSON prints it ("2026-11-26T09:41:10.12":
+ * trailing fractional zeros dropped, and a zero fraction with its point) as a
+ * LogTimestamp ("2026-11-26T09:41:10.120000Z").
+ */
+export function logTimestampFromJson(text: string): string {
+  if (text.length === 26) return `${text}Z`;
+  return `${(text.length === 19 ? `${text}.` : text).padEnd(26, "0")}Z`;
+}
+
 export function toMicros(ts: string): bigint {
   return BigInt(Date.parse(`${ts.slice(0, 19)}Z`)) * 1000n + BigInt(ts.slice(20, 26));
 }
