@@ -85,7 +85,7 @@ export async function openStores(config: Config, logger: Logger, options: OpenSt
     const created = await ensureTables(dynamo.raw, config.tablePrefix);
     if (created.length) logger.info({ created }, "DynamoDB tables created");
 
-    const prisma = createPrisma(databaseUrl);
+    const prisma = createPrisma(databaseUrl, { preparedStatements: config.databasePreparedStatements });
     stops.push(() => prisma.$disconnect());
     return { stores: { prisma, dynamo, tables: tableNames(config.tablePrefix), databaseUrl }, databaseUrl, dynamoEndpoint, close };
   } catch (error) {

@@ -20,6 +20,8 @@ const envSchema = z
         .url({ protocol: /^postgres(ql)?$/, error: "must be a postgres:// or postgresql:// URL" })
         .optional(),
     ),
+    // Off for a connection pooler that cannot keep prepared statements (src/infra/postgres/prisma.ts).
+    DATABASE_PREPARED_STATEMENTS: z.preprocess(emptyAsUnset, z.enum(["on", "off"], { error: 'must be "on" or "off"' }).default("on")),
     DYNAMODB_ENDPOINT: z.preprocess(emptyAsUnset, z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }).optional()),
     AWS_REGION: optionalString,
     DYNAMODB_TABLE_PREFIX: z.preprocess(
@@ -184,6 +186,8 @@ export interface Config {
   host: string;
   /** Unset: an embedded PostgreSQL is started under dataDir. */
   databaseUrl: string | undefined;
+  /** Cache reads marked prepared() are prepared once per connection. */
+  databasePreparedStatements: boolean;
   /** Unset with no awsRegion: an embedded DynamoDB Local is started under dataDir. */
   dynamoEndpoint: string | undefined;
   awsRegion: string | undefined;
@@ -275,6 +279,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     port: e.PORT,
     host: e.HOST,
     databaseUrl: e.DATABASE_URL,
+    databasePreparedStatements: e.DATABASE_PREPARED_STATEMENTS === "on",
     dynamoEndpoint: e.DYNAMODB_ENDPOINT,
     awsRegion: e.AWS_REGION,
     dynamoRetry: { attemptTimeoutMs: e.DYNAMODB_ATTEMPT_TIMEOUT_MS, totalBudgetMs: e.DYNAMODB_RETRY_BUDGET_MS },

@@ -86,7 +86,8 @@ export function observeStoreCalls(
       const sql = event.query.trim();
       listener({
         store: "postgres",
-        operation: (/^\w+/.exec(sql)?.[0] ?? "SQL").toUpperCase(),
+        // The verb after any leading comment (prepared() marks a statement with one).
+        operation: (/^(?:\/\*[\s\S]*?\*\/\s*)*(\w+)/.exec(sql)?.[1] ?? "SQL").toUpperCase(),
         detail: sql,
         durationSeconds: event.duration / 1000,
         ok: true,

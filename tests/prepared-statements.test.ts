@@ -1,0 +1,110 @@
+// The cache's reads marked prepared(): prepared once per connection (or not at
+// all with DATABASE_PREPARED_STATEMENTS=off), answering as the unprepared
+// statements do, past the runs after which PostgreSQL may switch to its
+// generic plan.
+import { randomUUID } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { JobCacheRepository } from "../src/cache/job-cache.repository";
+import { ConfigError, loadConfig } from "../src/config/env";
+import { createPrisma, MAX_PREPARED_STATEMENTS, preparedStatementNames, type PrismaClient } from "../src/infra/postgres/prisma";
+import type { Job } from "../src/jobs/job.model";
+import type { LogLine } from "../src/logs/log-line.model";
+import { createTestDatabase } from "./support/stores";
+
+let database: { url: string; drop(): Promise<void> };
+let preparing: PrismaClient;
+let plain: PrismaClient;
+const jobs: Job[] = [];
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  preparing = createPrisma(database.url);
+  plain = createPrisma(database.url, { preparedStatements: false });
+  const lines: LogLine[] = [];
+  for (let i = 0; i < 8; i++) {
+    const job: Job = {
+      id: randomUUID(),
+      vmId: `vm-prepared-${i % 2}`,
+      commandId: null,
+      command: `echo ${i}`,
+      status: "success",
+      startedAt: new Date(Date.now() - (i + 1) * 60_000),
+      finishedAt: new Date(Date.now() - i * 60_000),
+    };
+    jobs.push(job);
+    for (let n = 0; n < 5 + i; n++) {
+      lines.push({ jobId: job.id, ts: `2026-11-26T10:00:0${n % 10}.${String(n * 10).padStart(6, "0")}Z`, stream: n % 3 ? "stdout" : "stderr", data: `line ${n} of job ${i}` });
+    }
+  }
+  await new JobCacheRepository(plain).upsert(jobs, lines);
+});
+afterAll(async () => {
+  await preparing?.$disconnect();
+  await plain?.$disconnect();
+  await database?.drop();
+});
+
+/**
+ * The statements prepared on the connection a client hands out next. Both
+ * clients here run one statement at a time, and node-postgres's pool hands
+ * out the connection released last, so that is the one the reads used.
+ */
+async function preparedOnConnection(prisma: PrismaClient): Promise<string[]> {
+  const rows = await prisma.$queryRaw<Array<{ statement: string }>>`SELECT statement FROM pg_prepared_statements ORDER BY prepare_time`;
+  return rows.map((r) => r.statement);
+}
+
+/** Every marked read of the cache, each for every job (or VM): more runs than PostgreSQL's five custom plans. */
+async function readEverything(cache: JobCacheRepository) {
+  const answers: unknown[] = [];
+  for (const job of jobs) {
+    answers.push(await cache.jobWithLogs(job.id, { limit: 3 }));
+    answers.push(await cache.jobWithLogs(job.id, { limit: 50, after: "2026-11-26T10:00:01.000010Z", stream: "stdout" }));
+    answers.push(await cache.getJob(job.id));
+    answers.push(await cache.logsForJobs([job.id, jobs[0]!.id], { limit: 4 }));
+    answers.push(await cache.listJobs({ vmId: job.vmId, from: new Date(0), limit: 3 }, { limit: 2 }));
+    answers.push(await cache.jobsForVms([{ vmId: job.vmId, from: new Date(0) }, { vmId: "vm-none", from: new Date(0) }], { limit: 2 }));
+  }
+  answers.push(await cache.getJobs(jobs.map((j) => j.id)));
+  return answers;
+}
+
+describe("prepared cache reads", () => {
+  it("answer as the same reads unprepared do, run after run", async () => {
+    const unprepared = await readEverything(new JobCacheRepository(plain));
+    expect(await readEverything(new JobCacheRepository(preparing))).toEqual(unprepared);
+    expect(await readEverything(new JobCacheRepository(preparing))).toEqual(unprepared);
+  });
+
+  it("are prepared once on the connection; with DATABASE_PREPARED_STATEMENTS=off, none is", async () => {
+    const cache = new JobCacheRepository(preparing);
+    await cache.jobWithLogs(jobs[0]!.id, { limit: 3, since: "2026-11-26T10:00:00.000000Z" });
+    const afterOne = await preparedOnConnection(preparing);
+    expect(afterOne.filter((s) => s.startsWith("/* prepared */ SELECT") && s.includes("l.ts >= $") && s.includes("AS lines FROM jobs j WHERE j.id = $"))).toHaveLength(1);
+    await cache.jobWithLogs(jobs[1]!.id, { limit: 3, since: "2026-11-26T10:00:00.000000Z" });
+    expect(await preparedOnConnection(preparing)).toEqual(afterOne);
+
+    await new JobCacheRepository(plain).jobWithLogs(jobs[0]!.id, { limit: 3 });
+    expect(await preparedOnConnection(plain)).toEqual([]);
+  });
+
+  it("name each marked text once, no unmarked one, and at most MAX_PREPARED_STATEMENTS texts", () => {
+    const names = preparedStatementNames();
+    const a = "/* prepared */ SELECT 1";
+    expect(names({ sql: a })).toBe(names({ sql: a }));
+    expect(names({ sql: "/* prepared */ SELECT 2" })).not.toBe(names({ sql: a }));
+    expect(names({ sql: "SELECT 1" })).toBeUndefined();
+    for (let i = 0; i < MAX_PREPARED_STATEMENTS; i++) names({ sql: `/* prepared */ SELECT ${i + 3}` });
+    expect(names({ sql: "/* prepared */ SELECT 'one too many'" })).toBeUndefined();
+    expect(names({ sql: a })).toBeDefined();
+  });
+});
+
+describe("DATABASE_PREPARED_STATEMENTS", () => {
+  it("is on by default, and only on or off", () => {
+    expect(loadConfig({}).databasePreparedStatements).toBe(true);
+    expect(loadConfig({ DATABASE_PREPARED_STATEMENTS: "off" }).databasePreparedStatements).toBe(false);
+    expect(() => loadConfig({ DATABASE_PREPARED_STATEMENTS: "yes" })).toThrow(/DATABASE_PREPARED_STATEMENTS: must be "on" or "off"/);
+    expect(() => loadConfig({ DATABASE_PREPARED_STATEMENTS: "yes" })).toThrow(ConfigError);
+  });
+});
