@@ -116,37 +116,38 @@ function cpuMs(pid: number | undefined): number | null {
   }
 }
 
-/** A local store's processes, told by their command name (and, for the JVM, its command line). */
-const STORE_PROCESSES = {
-  postgres: (comm: string) => comm === "postgres",
-  dynamodb: (comm: string, pid: string) => comm === "java" && readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("DynamoDBLocal"),
-};
+/** Which local store a process belongs to, told by its command name (and, for the JVM, its command line). */
+type Store = "postgres" | "dynamodb";
+function storeOf(comm: string, pid: string): Store | undefined {
+  if (comm === "postgres") return "postgres";
+  if (comm === "java" && readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("DynamoDBLocal")) return "dynamodb";
+  return undefined;
+}
 
 /**
- * The CPU time of every process of a store, with what its exited children used
- * (a Postgres backend that ends mid-run is counted by the postmaster), in
- * milliseconds; null when none runs here or off Linux.
+ * The CPU time of every process of each store, with what its exited children
+ * used (a Postgres backend that ends mid-run is counted by the postmaster), in
+ * milliseconds, from one walk of /proc; null for a store none of whose
+ * processes runs here, or off Linux.
  */
-function storeCpuMs(store: keyof typeof STORE_PROCESSES): number | null {
+function storesCpuMs(): Record<Store, number | null> {
+  const ms: Record<Store, number | null> = { postgres: null, dynamodb: null };
   let pids: string[];
   try {
     pids = readdirSync("/proc").filter((name) => /^\d+$/.test(name));
   } catch {
-    return null;
+    return ms;
   }
-  let ticks = 0;
-  let found = false;
   for (const pid of pids) {
     try {
       const stat = procStat(pid);
-      if (!STORE_PROCESSES[store](stat.comm, pid)) continue;
-      ticks += stat.ticks + stat.childTicks;
-      found = true;
+      const store = storeOf(stat.comm, pid);
+      if (store) ms[store] = (ms[store] ?? 0) + ((stat.ticks + stat.childTicks) * 1000) / clockTicks();
     } catch {
       // the process ended meanwhile
     }
   }
-  return found ? (ticks * 1000) / clockTicks() : null;
+  return ms;
 }
 
 let ticksPerSecond: number | undefined;
@@ -159,10 +160,10 @@ if (job.warmupSeconds > 0) await run(job.warmupSeconds);
 // The warm-up's failures are not the measured run's.
 for (const key of Object.keys(errorCodes)) delete errorCodes[key];
 const cpuBefore = cpuMs(job.serverPid);
-const storesBefore = { postgres: storeCpuMs("postgres"), dynamodb: storeCpuMs("dynamodb") };
+const storesBefore = storesCpuMs();
 const result = await run(job.durationSeconds);
 const cpuAfter = cpuMs(job.serverPid);
-const storesAfter = { postgres: storeCpuMs("postgres"), dynamodb: storeCpuMs("dynamodb") };
+const storesAfter = storesCpuMs();
 const perRequest = (before: number | null, after: number | null) =>
   before !== null && after !== null && result.requests.total > 0 ? Math.round(((after - before) / result.requests.total) * 100) / 100 : null;
 const out: LoadResult = {
