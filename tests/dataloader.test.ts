@@ -90,6 +90,17 @@ describe("DataLoader batching", () => {
     expect(fifty).toEqual({ userQueries: 2, batchGets: 1, commandQueries: 50 });
   });
 
+  it("{ me } reads the caller's row once: the row that resolved the actor answers it", async () => {
+    const { user, token } = await createUserWithToken(t, "dev");
+    calls.reset();
+    const result = await t.gql("{ me { id email role } }", {}, { token });
+    expect(result.errors).toBeUndefined();
+    expect(result.data).toEqual({ me: { id: user.id, email: user.email, role: "DEV" } });
+    expect(calls.count("postgres")).toBe(1);
+    expect(calls.count("postgres", "SELECT", /FROM "public"\."users"|FROM users/)).toBe(1);
+    expect(calls.count("dynamodb")).toBe(0);
+  });
+
   it("vmById batches BatchGetItem 100 keys a call", async () => {
     const ids = Array.from({ length: 250 }, (_, i) => `vm-batch-${i}`);
     await Promise.all(ids.map((id) => putVmItem(t, { id, createdAt: new Date() })));

@@ -12,7 +12,7 @@ export class UserResolver {
   @Allowed(OPERATIONS.me)
   @Query(() => UserType, { nullable: true, description: describeOperation(OPERATIONS.me, "The signed-in user.") })
   me(@Ctx() ctx: GraphQLContext) {
-    return ctx.services.users.me(ctx.actor);
+    return ctx.services.users.me(ctx.actor, ctx.loaders.userById);
   }
 
   @Allowed(OPERATIONS.myData)

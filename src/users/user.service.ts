@@ -1,3 +1,4 @@
+import type DataLoader from "dataloader";
 import { z } from "zod";
 import { hashPassword, verifyPassword } from "../auth/password.js";
 import { OPERATIONS } from "../auth/operations.js";
@@ -36,10 +37,14 @@ export class UserService {
     private readonly logger?: Logger,
   ) {}
 
-  /** The signed-in user; null when not signed in. */
-  async me(actor: Actor | null): Promise<User | null> {
+  /**
+   * The signed-in user; null when not signed in. `sameRequest` is the
+   * request's user loader, which already holds the row read to resolve the
+   * actor: given it, the row is not read twice.
+   */
+  async me(actor: Actor | null, sameRequest?: Pick<DataLoader<string, User | null>, "load">): Promise<User | null> {
     if (!actor) return null;
-    return this.users.findById(actor.id);
+    return sameRequest ? sameRequest.load(actor.id) : this.users.findById(actor.id);
   }
 
   /** ADMIN: anyone; anybody else: only itself (FORBIDDEN otherwise, whether or not the id exists). */
