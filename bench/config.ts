@@ -26,8 +26,12 @@ export interface BenchConfig {
    * fast. Undefined in a full run, which measures for a fixed time.
    */
   requestsPerRun: number | undefined;
-  /** Sequential requests whose store-call delta gives "store calls per request". */
+  /** Sequential requests whose store-call delta gives "store calls per request" (a round of the probe). */
   probeRequests: number;
+  /** Rounds of the store-call probe; each store reads their median. */
+  probeRounds: number;
+  /** How long the store-call probe first watches the idle server, to take its own background calls off. */
+  probeIdleMs: number;
   /** Load rounds per scenario and server (BENCH_REPEAT); each reports its median round. */
   repeat: number;
   /**
@@ -66,6 +70,8 @@ export function benchConfig(argv = process.argv, env = process.env): BenchConfig
       durationSeconds: number("BENCH_DURATION", 0.7),
       requestsPerRun: 8,
       probeRequests: 3,
+      probeRounds: 3,
+      probeIdleMs: 2_000,
       repeat: 1,
       apiB: apiB(env),
     };
@@ -82,6 +88,8 @@ export function benchConfig(argv = process.argv, env = process.env): BenchConfig
     durationSeconds: number("BENCH_DURATION", 10),
     requestsPerRun: undefined,
     probeRequests: 20,
+    probeRounds: 3,
+    probeIdleMs: 5_000,
     repeat: Math.max(1, Math.round(number("BENCH_REPEAT", 1))),
     apiB: apiB(env),
   };

@@ -47,7 +47,8 @@ export function formatReport(report: BenchReport): string {
     `- Load: autocannon in its own process, ${c.connections} connections, ${c.warmupSeconds} s warm-up (discarded) then ${c.durationSeconds} s measured, per scenario and server` +
       (c.repeat > 1 ? `, ${c.repeat} rounds taking turns between the servers (each row is its median round; every round's req/s in the last column)` : "") +
       `. ` +
-      `Store calls per request: ${c.probeRequests} sequential requests, counters read before and after.`,
+      `Store calls per request: the median of ${c.probeRounds} rounds of ${c.probeRequests} sequential requests, counters read before and after each, ` +
+        `less the server's own background rate (watched idle for ${c.probeIdleMs / 1000} s first).`,
   );
   if (c.apiB) lines.push(`- B side (rows "${TARGET_NAMES["api-b"]}"): a second instance of our API, ${c.apiB.describe}; it takes its turns with the others, and the aims below read the A side only.`);
   lines.push(`- Versions: ${Object.entries(report.versions).map(([k, v]) => `${k} ${v}`).join(", ")}`);
@@ -206,7 +207,8 @@ export function formatConsole(report: BenchReport): string {
 
 /**
  * The same store calls per request, store by store, within 0.05: the probe
- * takes the server's idle rate off (run.ts), which leaves hundredths of noise.
+ * takes the server's idle rate off and reads the median of its rounds
+ * (run.ts), which leaves hundredths of noise.
  */
 function sameCalls(a: StoreCalls | null | undefined, b: StoreCalls | null | undefined): boolean {
   if (!a || !b) return false;

@@ -192,7 +192,7 @@ export async function runBench(options: RunOptions): Promise<BenchReport> {
             result.probes = {};
             for (const probe of probes) {
               const settled = scenario.kind === "write" ? () => settleApis(dynamoStreams === "on") : undefined;
-              const calls = await storeCallsPerRequest(server.url, probe.variants, authorization, settled, metricsFamilies);
+              const calls = await storeCallsPerRequest(server.url, probe.variants, authorization, settled, metricsFamilies, config.probeRounds, config.probeIdleMs);
               result.probes[probe.label] = calls;
               result.storeCalls ??= calls;
             }
@@ -513,7 +513,16 @@ async function readMetrics(baseUrl: string): Promise<string | null> {
   }
 }
 
-/** Store calls per request from the server's /metrics, over sequential requests; null without store-call metrics. */
+/**
+ * Store calls per request from the server's /metrics, over sequential requests; null without store-call metrics.
+ *
+ * The server calls the stores on its own too (the Streams consumer's shard
+ * refresh, its leader's lock renewals, periodic checks): about a call a
+ * second in all, in bursts. The idle rate, measured first over a window long
+ * enough to hold a few bursts, is taken off each round pro rata; a burst that
+ * still falls inside one short round moves only that round, and each store
+ * reads the median of the rounds.
+ */
 async function storeCallsPerRequest(
   baseUrl: string,
   variants: RequestVariant[],
@@ -521,40 +530,51 @@ async function storeCallsPerRequest(
   /** Writes: waits until the API's cache work has landed (settle()), so it is counted, and none of an earlier load's is. */
   settled: (() => Promise<void>) | undefined,
   families: Set<string>,
+  rounds: number,
+  idleMs: number,
 ): Promise<StoreCalls | null> {
-  // The server calls the stores on its own too (the Streams consumer polls,
-  // its leader renews a lock): that idle rate, measured first, is taken off.
   // An earlier load's cache work still landing is not idle: it is waited out first.
   await settled?.();
   const idleStart = await readMetrics(baseUrl);
   if (!idleStart) return null;
-  await new Promise((resolve) => setTimeout(resolve, IDLE_WINDOW_MS));
-  const before = await readMetrics(baseUrl);
-  if (!before) return null;
-  const idle = parseStoreCalls(idleStart, before, 1, process.env.BENCH_STORE_METRIC);
-  const started = performance.now();
-  for (const variant of variants) await send(baseUrl, variant, headers);
-  // Cache write-through runs off the request path; let it land so it is counted
-  // (a fixed wait was short when the emulator was slow: S4ns counted 0 statements).
-  await settled?.();
-  const after = await readMetrics(baseUrl);
-  if (!after) return null;
-  const delta = parseStoreCalls(before, after, variants.length, process.env.BENCH_STORE_METRIC);
-  if (delta && idle) {
-    const share = (performance.now() - started) / IDLE_WINDOW_MS / variants.length;
-    for (const [store, calls] of Object.entries(delta.byStore)) {
-      delta.byStore[store] = Math.max(0, Math.round((calls - (idle.byStore[store] ?? 0) * share) * 100) / 100);
+  await new Promise((resolve) => setTimeout(resolve, idleMs));
+  const idleEnd = await readMetrics(baseUrl);
+  if (!idleEnd) return null;
+  const idle = parseStoreCalls(idleStart, idleEnd, 1, process.env.BENCH_STORE_METRIC);
+  const results: StoreCalls[] = [];
+  for (let round = 0; round < rounds; round++) {
+    await settled?.();
+    const before = await readMetrics(baseUrl);
+    if (!before) return null;
+    const started = performance.now();
+    for (const variant of variants) await send(baseUrl, variant, headers);
+    // Cache write-through runs off the request path; let it land so it is counted
+    // (a fixed wait was short when the emulator was slow: S4ns counted 0 statements).
+    await settled?.();
+    const after = await readMetrics(baseUrl);
+    if (!after) return null;
+    const delta = parseStoreCalls(before, after, variants.length, process.env.BENCH_STORE_METRIC);
+    if (!delta) return null;
+    if (idle) {
+      const share = (performance.now() - started) / idleMs / variants.length;
+      for (const [store, calls] of Object.entries(delta.byStore)) {
+        delta.byStore[store] = Math.max(0, Math.round((calls - (idle.byStore[store] ?? 0) * share) * 100) / 100);
+      }
     }
+    results.push(delta);
   }
-  delta?.families.forEach((f) => families.add(f));
-  return delta;
+  const stores = new Set(results.flatMap((r) => Object.keys(r.byStore)));
+  const byStore = Object.fromEntries([...stores].map((store) => [store, middleValue(results.map((r) => r.byStore[store] ?? 0))]));
+  const read = [...new Set(results.flatMap((r) => r.families))];
+  read.forEach((f) => families.add(f));
+  return { byStore, families: read };
 }
+
+const middleValue = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
 /** Our API, either side of an A/B pair. */
 const isOurApi = (target: Target) => target === "api" || target === "api-b";
 
-/** How long the store-call probe watches an idle server first, to take its background calls off. */
-const IDLE_WINDOW_MS = 2_000;
 
 /**
  * Waits (at most `timeoutMs`, a minute unless told) until the API's cache has caught up with what it
