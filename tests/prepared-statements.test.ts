@@ -1,4 +1,4 @@
-// The cache's reads marked prepared(): prepared once per connection (or not at
+// The reads marked prepared() (the cache's, and the caller's user row): prepared once per connection (or not at
 // all with DATABASE_PREPARED_STATEMENTS=off), answering as the unprepared
 // statements do, past the runs after which PostgreSQL may switch to its
 // generic plan.
@@ -9,6 +9,7 @@ import { ConfigError, loadConfig } from "../src/config/env";
 import { createPrisma, MAX_PREPARED_STATEMENTS, preparedStatementNames, type PrismaClient } from "../src/infra/postgres/prisma";
 import type { Job } from "../src/jobs/job.model";
 import type { LogLine } from "../src/logs/log-line.model";
+import { UserRepository } from "../src/users/user.repository";
 import { createTestDatabase } from "./support/stores";
 
 let database: { url: string; drop(): Promise<void> };
@@ -86,6 +87,23 @@ describe("prepared cache reads", () => {
 
     await new JobCacheRepository(plain).jobWithLogs(jobs[0]!.id, { limit: 3 });
     expect(await preparedOnConnection(plain)).toEqual([]);
+  });
+
+  it("the caller's row (UserRepository.findByIds) answers as Prisma's findMany does; an id that is not a UUID matches no row", async () => {
+    const users = new UserRepository(preparing);
+    const created = [];
+    for (let i = 0; i < 3; i++) created.push(await users.create({ email: `prepared-${randomUUID()}@example.com`, passwordHash: "x", role: "viewer" }));
+    const ids = created.map((u) => u.id);
+    const byId = (a: { id: string }, b: { id: string }) => a.id.localeCompare(b.id);
+    const expected = (await plain.user.findMany({ where: { id: { in: ids } }, select: { id: true, email: true, role: true, createdAt: true, updatedAt: true } })).sort(byId);
+    expect(expected).toHaveLength(3);
+    for (let run = 0; run < 8; run++) {
+      expect((await users.findByIds(ids)).sort(byId)).toEqual(expected);
+      expect(await users.findByIds([ids[run % 3]!])).toEqual([expected.find((u) => u.id === ids[run % 3])]);
+    }
+    expect(await users.findByIds(["not-a-uuid", ids[0]!, randomUUID()])).toEqual([expected.find((u) => u.id === ids[0])]);
+    expect(await users.findByIds(["not-a-uuid"])).toEqual([]);
+    expect((await preparedOnConnection(preparing)).filter((s) => s.includes("FROM users WHERE id = ANY"))).toHaveLength(1);
   });
 
   it("name each marked text once, no unmarked one, and at most MAX_PREPARED_STATEMENTS texts", () => {
