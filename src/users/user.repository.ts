@@ -78,10 +78,7 @@ export class UserRepository {
   }
 
   async findById(id: string): Promise<User | null> {
-    return this.guard("reading users", async () => {
-      const row = await this.prisma.user.findUnique({ where: { id }, select: PUBLIC_COLUMNS });
-      return row ? toUser(row) : null;
-    });
+    return (await this.findByIds([id]))[0] ?? null;
   }
 
   /** For sign-in only: the one read that returns the password hash. `email` must be lower-cased. */
