@@ -127,11 +127,11 @@ function storeOf(comm: string, pid: string): Store | undefined {
 /**
  * The CPU time of every process of each store, with what its exited children
  * used (a Postgres backend that ends mid-run is counted by the postmaster), in
- * milliseconds, from one walk of /proc; null for a store none of whose
- * processes runs here, or off Linux.
+ * milliseconds, by process, from one walk of /proc; null for a store none of
+ * whose processes runs here, or off Linux.
  */
-function storesCpuMs(): Record<Store, number | null> {
-  const ms: Record<Store, number | null> = { postgres: null, dynamodb: null };
+function storesCpuMs(): Record<Store, Map<string, number> | null> {
+  const ms: Record<Store, Map<string, number> | null> = { postgres: null, dynamodb: null };
   let pids: string[];
   try {
     pids = readdirSync("/proc").filter((name) => /^\d+$/.test(name));
@@ -142,12 +142,25 @@ function storesCpuMs(): Record<Store, number | null> {
     try {
       const stat = procStat(pid);
       const store = storeOf(stat.comm, pid);
-      if (store) ms[store] = (ms[store] ?? 0) + ((stat.ticks + stat.childTicks) * 1000) / clockTicks();
+      if (store) (ms[store] ??= new Map()).set(pid, ((stat.ticks + stat.childTicks) * 1000) / clockTicks());
     } catch {
       // the process ended meanwhile
     }
   }
   return ms;
+}
+
+/**
+ * A store's CPU between two samples, process by process: a process started
+ * meanwhile counts whole, one gone meanwhile counts nothing (a backend's time
+ * shows in its postmaster's children's time; a store stopped mid-run, say
+ * another cluster on the machine, no longer takes its past CPU off the sum).
+ */
+function storeCpuBetween(before: Map<string, number> | null, after: Map<string, number> | null): number | null {
+  if (!before || !after) return null;
+  let total = 0;
+  for (const [pid, ms] of after) total += Math.max(0, ms - (before.get(pid) ?? 0));
+  return total;
 }
 
 let ticksPerSecond: number | undefined;
@@ -180,8 +193,8 @@ const out: LoadResult = {
   seconds: result.duration,
   cpuMsPerRequest: perRequest(cpuBefore, cpuAfter),
   storeCpuMsPerRequest: {
-    postgres: perRequest(storesBefore.postgres, storesAfter.postgres),
-    dynamodb: perRequest(storesBefore.dynamodb, storesAfter.dynamodb),
+    postgres: perRequest(0, storeCpuBetween(storesBefore.postgres, storesAfter.postgres)),
+    dynamodb: perRequest(0, storeCpuBetween(storesBefore.dynamodb, storesAfter.dynamodb)),
   },
 };
 process.stdout.write(`${JSON.stringify(out)}\n`);
