@@ -177,8 +177,7 @@ const storesBefore = storesCpuMs();
 const result = await run(job.durationSeconds);
 const cpuAfter = cpuMs(job.serverPid);
 const storesAfter = storesCpuMs();
-const perRequest = (before: number | null, after: number | null) =>
-  before !== null && after !== null && result.requests.total > 0 ? Math.round(((after - before) / result.requests.total) * 100) / 100 : null;
+const perRequest = (ms: number | null) => (ms !== null && result.requests.total > 0 ? Math.round((ms / result.requests.total) * 100) / 100 : null);
 const out: LoadResult = {
   requests: result.requests.total,
   rps: result.requests.average,
@@ -191,10 +190,10 @@ const out: LoadResult = {
   mismatches: result.mismatches ?? 0,
   errorCodes,
   seconds: result.duration,
-  cpuMsPerRequest: perRequest(cpuBefore, cpuAfter),
+  cpuMsPerRequest: perRequest(cpuBefore === null || cpuAfter === null ? null : cpuAfter - cpuBefore),
   storeCpuMsPerRequest: {
-    postgres: perRequest(0, storeCpuBetween(storesBefore.postgres, storesAfter.postgres)),
-    dynamodb: perRequest(0, storeCpuBetween(storesBefore.dynamodb, storesAfter.dynamodb)),
+    postgres: perRequest(storeCpuBetween(storesBefore.postgres, storesAfter.postgres)),
+    dynamodb: perRequest(storeCpuBetween(storesBefore.dynamodb, storesAfter.dynamodb)),
   },
 };
 process.stdout.write(`${JSON.stringify(out)}\n`);

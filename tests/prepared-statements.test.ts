@@ -1,7 +1,7 @@
-// The reads marked prepared() (the cache's, and the caller's user row): prepared once per connection (or not at
-// all with DATABASE_PREPARED_STATEMENTS=off), answering as the unprepared
-// statements do, past the runs after which PostgreSQL may switch to its
-// generic plan.
+// The reads marked prepared() (the cache's, and the caller's user row):
+// prepared once per connection (or not at all with
+// DATABASE_PREPARED_STATEMENTS=off), answering as the unprepared statements
+// do, past the runs after which PostgreSQL may switch to its generic plan.
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { JobCacheRepository } from "../src/cache/job-cache.repository";
