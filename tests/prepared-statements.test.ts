@@ -1,12 +1,15 @@
-// The reads marked prepared() (the cache's, and the caller's user row):
-// prepared once per connection (or not at all with
-// DATABASE_PREPARED_STATEMENTS=off), answering as the unprepared statements
-// do, past the runs after which PostgreSQL may switch to its generic plan.
+// The reads run with queryPrepared() (the cache's, and the caller's user row):
+// on the driver under Prisma's adapter, answering as the same statements do
+// through Prisma's $queryRaw (rows, column types, nulls, dates); prepared once
+// per connection (or not at all with DATABASE_PREPARED_STATEMENTS=off),
+// answering as the unprepared statements do, past the runs after which
+// PostgreSQL may switch to its generic plan; and counted as store calls.
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { JobCacheRepository } from "../src/cache/job-cache.repository";
 import { ConfigError, loadConfig } from "../src/config/env";
 import { createPrisma, MAX_PREPARED_STATEMENTS, preparedStatementNames, type PrismaClient } from "../src/infra/postgres/prisma";
+import { StoreCallCounter } from "../src/infra/store-calls";
 import type { Job } from "../src/jobs/job.model";
 import type { LogLine } from "../src/logs/log-line.model";
 import { UserRepository } from "../src/users/user.repository";
@@ -15,12 +18,14 @@ import { createTestDatabase } from "./support/stores";
 let database: { url: string; drop(): Promise<void> };
 let preparing: PrismaClient;
 let plain: PrismaClient;
+let viaPrisma: PrismaClient;
 const jobs: Job[] = [];
 
 beforeAll(async () => {
   database = await createTestDatabase();
   preparing = createPrisma(database.url);
   plain = createPrisma(database.url, { preparedStatements: false });
+  viaPrisma = createPrisma(database.url, { preparedReads: "prisma" });
   const lines: LogLine[] = [];
   for (let i = 0; i < 8; i++) {
     const job: Job = {
@@ -42,6 +47,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await preparing?.$disconnect();
   await plain?.$disconnect();
+  await viaPrisma?.$disconnect();
   await database?.drop();
 });
 
@@ -71,17 +77,34 @@ async function readEverything(cache: JobCacheRepository) {
 }
 
 describe("prepared cache reads", () => {
-  it("answer as the same reads unprepared do, run after run", async () => {
-    const unprepared = await readEverything(new JobCacheRepository(plain));
-    expect(await readEverything(new JobCacheRepository(preparing))).toEqual(unprepared);
-    expect(await readEverything(new JobCacheRepository(preparing))).toEqual(unprepared);
+  it("answer as the same statements through Prisma do, and as the reads unprepared do, run after run", async () => {
+    const throughPrisma = await readEverything(new JobCacheRepository(viaPrisma));
+    expect(await readEverything(new JobCacheRepository(plain))).toEqual(throughPrisma);
+    expect(await readEverything(new JobCacheRepository(preparing))).toEqual(throughPrisma);
+    expect(await readEverything(new JobCacheRepository(preparing))).toEqual(throughPrisma);
+  });
+
+  it("each count as one Postgres store call, as Prisma's statements do", async () => {
+    const calls = new StoreCallCounter({ prisma: preparing });
+    try {
+      const cache = new JobCacheRepository(preparing);
+      await cache.jobWithLogs(jobs[0]!.id, { limit: 3 });
+      await cache.getJobs([jobs[0]!.id, jobs[1]!.id]);
+      await new UserRepository(preparing).findByIds([randomUUID()]);
+      expect(calls.count("postgres")).toBe(3);
+      expect(calls.count("postgres", "SELECT", /AS lines FROM jobs j WHERE j\.id = \$\d+::uuid/)).toBe(1);
+      expect(calls.count("postgres", "SELECT", /FROM users WHERE id = ANY/)).toBe(1);
+      expect(calls.calls.every((call) => call.ok && call.durationSeconds > 0)).toBe(true);
+    } finally {
+      calls.detach();
+    }
   });
 
   it("are prepared once on the connection; with DATABASE_PREPARED_STATEMENTS=off, none is", async () => {
     const cache = new JobCacheRepository(preparing);
     await cache.jobWithLogs(jobs[0]!.id, { limit: 3, since: "2026-11-26T10:00:00.000000Z" });
     const afterOne = await preparedOnConnection(preparing);
-    expect(afterOne.filter((s) => s.startsWith("/* prepared */ SELECT") && s.includes("l.ts >= $") && s.includes("AS lines FROM jobs j WHERE j.id = $"))).toHaveLength(1);
+    expect(afterOne.filter((s) => s.includes("l.ts >= $") && s.includes("AS lines FROM jobs j WHERE j.id = $"))).toHaveLength(1);
     await cache.jobWithLogs(jobs[1]!.id, { limit: 3, since: "2026-11-26T10:00:00.000000Z" });
     expect(await preparedOnConnection(preparing)).toEqual(afterOne);
 
@@ -106,15 +129,14 @@ describe("prepared cache reads", () => {
     expect((await preparedOnConnection(preparing)).filter((s) => s.includes("FROM users WHERE id = ANY"))).toHaveLength(1);
   });
 
-  it("name each marked text once, no unmarked one, and at most MAX_PREPARED_STATEMENTS texts", () => {
+  it("name each text once, and at most MAX_PREPARED_STATEMENTS texts", () => {
     const names = preparedStatementNames();
-    const a = "/* prepared */ SELECT 1";
-    expect(names({ sql: a })).toBe(names({ sql: a }));
-    expect(names({ sql: "/* prepared */ SELECT 2" })).not.toBe(names({ sql: a }));
-    expect(names({ sql: "SELECT 1" })).toBeUndefined();
-    for (let i = 0; i < MAX_PREPARED_STATEMENTS; i++) names({ sql: `/* prepared */ SELECT ${i + 3}` });
-    expect(names({ sql: "/* prepared */ SELECT 'one too many'" })).toBeUndefined();
-    expect(names({ sql: a })).toBeDefined();
+    const a = "SELECT 1";
+    expect(names(a)).toBe(names(a));
+    expect(names("SELECT 2")).not.toBe(names(a));
+    for (let i = 0; i < MAX_PREPARED_STATEMENTS; i++) names(`SELECT ${i + 3}`);
+    expect(names("SELECT 'one too many'")).toBeUndefined();
+    expect(names(a)).toBeDefined();
   });
 });
 

@@ -2,7 +2,7 @@
 // Raw SQL: multi-row upserts and a window function have no Prisma model API,
 // and log timestamps must keep microseconds, which Prisma's DateTime drops.
 import { Prisma } from "../generated/prisma/client.js";
-import { prepared, type PrismaClient } from "../infra/postgres/prisma.js";
+import { queryPrepared, type PrismaClient } from "../infra/postgres/prisma.js";
 import type { TimeKey } from "../infra/dynamodb/newest-first.js";
 import { logTimestampFromJson } from "../shared/log-timestamp.js";
 import type { Job, JobStatus } from "../jobs/job.model.js";
@@ -221,15 +221,16 @@ export class JobCacheRepository {
   }
 
   async getJob(id: string): Promise<Job | null> {
-    const rows = await this.prisma.$queryRaw<JobRow[]>(prepared(Prisma.sql`SELECT ${JOB_COLUMNS} FROM jobs j WHERE j.id = ${id}::uuid`));
+    const rows = await queryPrepared<JobRow[]>(this.prisma, Prisma.sql`SELECT ${JOB_COLUMNS} FROM jobs j WHERE j.id = ${id}::uuid`);
     return rows[0] ? toJob(rows[0]) : null;
   }
 
   /** The cached rows among these ids (one query). */
   async getJobs(ids: readonly string[]): Promise<Map<string, Job>> {
     if (ids.length === 0) return new Map();
-    const rows = await this.prisma.$queryRaw<JobRow[]>(
-      prepared(Prisma.sql`SELECT ${JOB_COLUMNS} FROM jobs j WHERE j.id = ANY(${ids as string[]}::uuid[])`),
+    const rows = await queryPrepared<JobRow[]>(
+      this.prisma,
+      Prisma.sql`SELECT ${JOB_COLUMNS} FROM jobs j WHERE j.id = ANY(${ids as string[]}::uuid[])`,
     );
     return new Map(rows.map((row) => [row.id, toJob(row)]));
   }
@@ -245,7 +246,7 @@ export class JobCacheRepository {
     const result = new Map<string, Job[]>(keys.map((k) => [k.vmId, []]));
     if (keys.length === 0) return result;
     const { status, before, limit } = options;
-    const rows = await this.prisma.$queryRaw<JobRow[]>(prepared(Prisma.sql`
+    const rows = await queryPrepared<JobRow[]>(this.prisma, Prisma.sql`
       SELECT id, vm_id, command_id, command, status, started_at, finished_at FROM (
         SELECT ${JOB_COLUMNS},
                row_number() OVER (PARTITION BY j.vm_id ORDER BY j.started_at DESC, j.id DESC) AS rn
@@ -256,7 +257,7 @@ export class JobCacheRepository {
           ${before ? Prisma.sql`AND (j.started_at, j.id) < (${before.at}::timestamptz, ${before.id}::uuid)` : Prisma.empty}
       ) ranked
       WHERE rn <= ${limit}
-      ORDER BY vm_id, started_at DESC, id DESC`));
+      ORDER BY vm_id, started_at DESC, id DESC`);
     for (const row of rows) result.get(row.vm_id)?.push(toJob(row));
     return result;
   }
@@ -268,11 +269,11 @@ export class JobCacheRepository {
    */
   async listJobs(q: CachedJobsQuery, logs?: CachedLogsQuery): Promise<Array<{ job: Job; lines?: LogLine[] }>> {
     const lines = logs ? Prisma.sql`, ${linesPage(logs)} AS lines` : Prisma.empty;
-    const rows = await this.prisma.$queryRaw<Array<JobRow & { lines?: string }>>(prepared(Prisma.sql`
+    const rows = await queryPrepared<Array<JobRow & { lines?: string }>>(this.prisma, Prisma.sql`
       SELECT ${JOB_COLUMNS} ${lines} FROM jobs j
       WHERE ${jobsListed(q)}
       ORDER BY j.started_at DESC, j.id DESC
-      LIMIT ${q.limit}`));
+      LIMIT ${q.limit}`);
     return rows.map((row) => ({ job: toJob(row), lines: row.lines === undefined ? undefined : parseLines(row.id, row.lines) }));
   }
 
@@ -284,18 +285,19 @@ export class JobCacheRepository {
   async logsForJobs(jobIds: readonly string[], q: CachedLogsQuery): Promise<Map<string, CachedLogs>> {
     const result = new Map<string, CachedLogs>();
     if (jobIds.length === 0) return result;
-    const rows = await this.prisma.$queryRaw<Array<{ job_id: string; job_started_at: Date | null; lines: string }>>(prepared(Prisma.sql`
+    const rows = await queryPrepared<Array<{ job_id: string; job_started_at: Date | null; lines: string }>>(this.prisma, Prisma.sql`
       SELECT j.id::text AS job_id, j.started_at AS job_started_at, ${linesPage(q)} AS lines
       FROM jobs j
-      WHERE j.id = ANY(${jobIds as string[]}::uuid[])`));
+      WHERE j.id = ANY(${jobIds as string[]}::uuid[])`);
     for (const row of rows) result.set(row.job_id, { jobStartedAt: row.job_started_at, lines: parseLines(row.job_id, row.lines) });
     return result;
   }
 
   /** A cached job and a page of its lines, in one statement (what logsForJobs gives for it); null: no row. */
   async jobWithLogs(id: string, q: CachedLogsQuery): Promise<{ job: Job; lines: LogLine[] } | null> {
-    const rows = await this.prisma.$queryRaw<Array<JobRow & { lines: string }>>(
-      prepared(Prisma.sql`SELECT ${JOB_COLUMNS}, ${linesPage(q)} AS lines FROM jobs j WHERE j.id = ${id}::uuid`),
+    const rows = await queryPrepared<Array<JobRow & { lines: string }>>(
+      this.prisma,
+      Prisma.sql`SELECT ${JOB_COLUMNS}, ${linesPage(q)} AS lines FROM jobs j WHERE j.id = ${id}::uuid`,
     );
     const row = rows[0];
     return row ? { job: toJob(row), lines: parseLines(row.id, row.lines) } : null;

@@ -186,7 +186,7 @@ export interface Config {
   host: string;
   /** Unset: an embedded PostgreSQL is started under dataDir. */
   databaseUrl: string | undefined;
-  /** Statements marked prepared() (the cache's reads, the caller's user row) are prepared once per connection. */
+  /** The reads run with queryPrepared() (the cache's reads, the caller's user row) are prepared once per connection. */
   databasePreparedStatements: boolean;
   /** Unset with no awsRegion: an embedded DynamoDB Local is started under dataDir. */
   dynamoEndpoint: string | undefined;

@@ -3,12 +3,13 @@
 //   command sent (SDK retries are not recounted: they show in `attempts`, and
 //   in the duration), with the final outcome;
 // - PostgreSQL: Prisma's query events (one per SQL statement that ran, with
-//   the engine's duration; createPrisma turns them on). Prisma emits no query
-//   event for a statement that failed.
+//   the engine's duration; createPrisma turns them on), and the same events
+//   for the reads queryPrepared() runs on the driver. Neither reports a
+//   statement that failed.
 // Metrics subscribe a listener (src/metrics/metrics.ts); tests count with
 // StoreCallCounter to see which store answered and how often.
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import type { PrismaClient } from "./postgres/prisma.js";
+import { onPreparedRead, type PrismaClient } from "./postgres/prisma.js";
 
 export type StoreName = "dynamodb" | "postgres";
 
@@ -80,19 +81,21 @@ export function observeStoreCalls(
     detach.push(() => clients.dynamo!.middlewareStack.remove(name));
   }
   if (clients.prisma) {
-    // Prisma offers no way to remove an event handler, so detaching only mutes it.
-    (clients.prisma as unknown as { $on(event: "query", cb: (e: QueryEvent) => void): void }).$on("query", (event) => {
+    const report = (event: QueryEvent) => {
       if (!attached) return;
       const sql = event.query.trim();
       listener({
         store: "postgres",
-        // The verb after any leading comment (prepared() marks a statement with one).
+        // The verb after any leading comment.
         operation: (/^(?:\/\*[\s\S]*?\*\/\s*)*(\w+)/.exec(sql)?.[1] ?? "SQL").toUpperCase(),
         detail: sql,
         durationSeconds: event.duration / 1000,
         ok: true,
       });
-    });
+    };
+    // Prisma offers no way to remove an event handler, so detaching only mutes it.
+    (clients.prisma as unknown as { $on(event: "query", cb: (e: QueryEvent) => void): void }).$on("query", report);
+    detach.push(onPreparedRead(clients.prisma, report));
   }
   return () => {
     attached = false;

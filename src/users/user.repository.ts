@@ -4,7 +4,7 @@
 import { AppError, ErrorCode, conflict } from "../shared/errors.js";
 import { isPostgresUnavailable, isUniqueViolation } from "../infra/postgres/errors.js";
 import { Prisma } from "../generated/prisma/client.js";
-import { prepared, type PrismaClient } from "../infra/postgres/prisma.js";
+import { queryPrepared, type PrismaClient } from "../infra/postgres/prisma.js";
 import { uuidSchema } from "../shared/validation.js";
 import type { Role } from "../auth/permissions.js";
 import type { User } from "./user.model.js";
@@ -70,9 +70,7 @@ export class UserRepository {
     const valid = ids.filter((id) => uuidSchema.safeParse(id).success);
     if (valid.length === 0) return [];
     return this.guard("reading users", async () => {
-      const rows = await this.prisma.$queryRaw<UserRow[]>(
-        prepared(Prisma.sql`SELECT ${USER_COLUMNS} FROM users WHERE id = ANY(${valid}::uuid[])`),
-      );
+      const rows = await queryPrepared<UserRow[]>(this.prisma, Prisma.sql`SELECT ${USER_COLUMNS} FROM users WHERE id = ANY(${valid}::uuid[])`);
       return rows.map(fromSqlRow);
     });
   }

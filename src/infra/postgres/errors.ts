@@ -14,6 +14,9 @@ const UNAVAILABLE_KINDS = new Set([
   "TlsConnectionError",
 ]);
 
+/** The socket's errors, as node-postgres passes them on from queryPrepared() (Prisma's adapter wraps them as the kinds above). */
+const UNAVAILABLE_SOCKET_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "EHOSTUNREACH", "ENETUNREACH", "ENOTFOUND", "EAI_AGAIN"]);
+
 /** pg's own messages, when its pool gives up before a socket error exists. */
 const UNAVAILABLE_MESSAGES = [/timeout exceeded when trying to connect/i, /connection terminated/i, /can't reach database server/i];
 
@@ -23,6 +26,8 @@ type Inspectable = {
   meta?: { driverAdapterError?: Inspectable };
   cause?: unknown;
   kind?: unknown;
+  /** Set on node-postgres's DatabaseError (an error the server sent). */
+  severity?: unknown;
 };
 
 /** The error and what it wraps: Prisma wraps the adapter's error, which wraps pg's. */
@@ -41,8 +46,10 @@ export function isPostgresUnavailable(error: unknown): boolean {
   for (const e of causeChain(error)) {
     if (typeof e.code === "string" && UNAVAILABLE_CODES.has(e.code)) return true;
     if (typeof e.kind === "string" && UNAVAILABLE_KINDS.has(e.kind)) return true;
-    // Server-side: class 08 (connection exception) and 57P (operator intervention: shutdown, starting up).
-    if (e.kind === "postgres" && typeof e.code === "string" && /^(08|57P)/.test(e.code)) return true;
+    // Server-side: class 08 (connection exception) and 57P (operator intervention: shutdown, starting up),
+    // as the adapter wraps them or as node-postgres gives them.
+    if ((e.kind === "postgres" || typeof e.severity === "string") && typeof e.code === "string" && /^(08|57P)/.test(e.code)) return true;
+    if (typeof e.code === "string" && UNAVAILABLE_SOCKET_CODES.has(e.code)) return true;
     if (typeof e.message === "string" && UNAVAILABLE_MESSAGES.some((re) => re.test(e.message as string))) return true;
   }
   return false;
