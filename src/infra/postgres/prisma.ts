@@ -69,8 +69,8 @@ export function createPrisma(databaseUrl: string, options: PrismaOptions = {}): 
  * parameter values when that plan costs no more than planning each time: a
  * quarter of a cache read's time in the database, bench/README, "Prepared
  * cache reads"). Prisma's client costs two to three times the driver's CPU
- * per statement (about 80 µs of 120 for the caller's row, 440 of 230 µs for
- * a page of jobs with their lines: bench/README, "The hot reads on the
+ * per statement (the caller's row 118–150 µs against 40–48, a page of jobs
+ * with their lines 440 against 230–260: bench/README, "The hot reads on the
  * driver"), and these are the reads every request makes. Each reports a
  * store call as Prisma's query events do.
  *
