@@ -9,7 +9,7 @@
 // Metrics subscribe a listener (src/metrics/metrics.ts); tests count with
 // StoreCallCounter to see which store answered and how often.
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { onPreparedRead, type PrismaClient } from "./postgres/prisma.js";
+import { onPreparedRead, type PrismaClient, type QueryEvent } from "./postgres/prisma.js";
 
 export type StoreName = "dynamodb" | "postgres";
 
@@ -29,11 +29,6 @@ export interface StoreCall {
 export type StoreCallListener = (call: StoreCall) => void;
 
 const MIDDLEWARE_NAME = "storeCallObserver";
-
-interface QueryEvent {
-  query: string;
-  duration: number;
-}
 
 interface DynamoInput {
   TableName?: string;

@@ -20,8 +20,8 @@ export interface PrismaOptions {
   preparedReads?: "driver" | "prisma";
 }
 
-/** What a read run by queryPrepared() reports, as Prisma's query events do: its SQL text and duration in ms. */
-export interface PreparedReadEvent {
+/** A statement that ran: its SQL text and duration in ms (Prisma's query events, and what queryPrepared() reports alike). */
+export interface QueryEvent {
   query: string;
   duration: number;
 }
@@ -30,7 +30,7 @@ interface PreparedReads {
   pool: pg.Pool;
   /** The statement's name on every connection, or undefined: not prepared. */
   nameOf(text: string): string | undefined;
-  listeners: Set<(event: PreparedReadEvent) => void>;
+  listeners: Set<(event: QueryEvent) => void>;
 }
 
 /** The driver path of each client createPrisma made with preparedReads "driver". */
@@ -95,7 +95,7 @@ export async function queryPrepared<Rows extends object[]>(prisma: PrismaClient,
 }
 
 /** Subscribes to the reads queryPrepared() runs for this client (those that succeeded); returns the unsubscribe. */
-export function onPreparedRead(prisma: PrismaClient, listener: (event: PreparedReadEvent) => void): () => void {
+export function onPreparedRead(prisma: PrismaClient, listener: (event: QueryEvent) => void): () => void {
   const reads = preparedReads.get(prisma);
   reads?.listeners.add(listener);
   return () => reads?.listeners.delete(listener);
