@@ -85,6 +85,8 @@ let stopping = false;
 async function shutdown(signal: string) {
   if (stopping) return;
   stopping = true;
+  // Ctrl-C in a terminal (make run) reaches the embedded PostgreSQL too, which exits at once: that is the shutdown, not a crash.
+  opened.beginShutdown();
   logger.info({ signal }, "shutting down");
   const force = setTimeout(() => {
     logger.error("shutdown took too long; exiting");

@@ -7,7 +7,7 @@ import type { Stores } from "./container.js";
 import { createDynamo } from "./infra/dynamodb/client.js";
 import { ensureTables, tableNames } from "./infra/dynamodb/tables.js";
 import { loadEmbedded } from "./infra/embedded-missing.js";
-import { supervise } from "./infra/embedded-supervisor.js";
+import { supervise, type Supervised } from "./infra/embedded-supervisor.js";
 import type { Logger } from "./infra/logger.js";
 import { migrate } from "./infra/postgres/migrate.js";
 import { createPrisma } from "./infra/postgres/prisma.js";
@@ -16,6 +16,8 @@ export interface OpenStores {
   stores: Stores;
   databaseUrl: string;
   dynamoEndpoint: string | undefined;
+  /** The server is shutting down: embedded stores that exit from now on are not restarted (close() stops them). */
+  beginShutdown(): void;
   close(): Promise<void>;
 }
 
@@ -30,6 +32,7 @@ export interface OpenStoresOptions {
 export async function openStores(config: Config, logger: Logger, options: OpenStoresOptions = {}): Promise<OpenStores> {
   const onGiveUp = options.onStoreLost ?? ((message: string) => logger.fatal(message));
   const stops: Array<() => Promise<void>> = [];
+  const supervisors: Supervised[] = [];
   const close = async () => {
     for (const stop of stops.reverse()) await stop().catch((error) => logger.warn({ err: error }, "stop failed"));
   };
@@ -50,6 +53,7 @@ export async function openStores(config: Config, logger: Logger, options: OpenSt
         logger,
         onGiveUp,
       });
+      supervisors.push(supervised);
       stops.push(supervised.stop);
       databaseUrl = embedded.url;
       logger.info({ dir: path.resolve(config.dataDir, "postgres") }, "embedded PostgreSQL started");
@@ -70,6 +74,7 @@ export async function openStores(config: Config, logger: Logger, options: OpenSt
         logger,
         onGiveUp,
       });
+      supervisors.push(supervised);
       stops.push(supervised.stop);
       dynamoEndpoint = embedded.endpoint;
       logger.info({ endpoint: dynamoEndpoint }, "embedded DynamoDB Local started");
@@ -87,7 +92,13 @@ export async function openStores(config: Config, logger: Logger, options: OpenSt
 
     const prisma = createPrisma(databaseUrl, { preparedStatements: config.databasePreparedStatements });
     stops.push(() => prisma.$disconnect());
-    return { stores: { prisma, dynamo, tables: tableNames(config.tablePrefix), databaseUrl }, databaseUrl, dynamoEndpoint, close };
+    return {
+      stores: { prisma, dynamo, tables: tableNames(config.tablePrefix), databaseUrl },
+      databaseUrl,
+      dynamoEndpoint,
+      beginShutdown: () => supervisors.forEach((supervised) => supervised.expectExit()),
+      close,
+    };
   } catch (error) {
     await close();
     throw error;

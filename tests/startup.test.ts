@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { findFreePort } from "../src/infra/net";
-import { spawnServer, waitUntilReady } from "./support/server-process";
+import { spawnServer, waitUntilReady, type ServerProcess } from "./support/server-process";
 
 function processesMentioning(text: string): string[] {
   try {
@@ -32,21 +32,33 @@ describe("configuration", () => {
 });
 
 describe("embedded stores", () => {
-  it("serves with no configuration, keeps data under DATA_DIR, and leaves no process on SIGTERM", async () => {
+  /** Starts the server on embedded stores under a new DATA_DIR, stops it with `stop` once ready; what it printed and its exit code. */
+  async function serveThenStop(stop: (server: ServerProcess) => void, options: { processGroup?: boolean } = {}) {
     const dataDir = await mkdtemp(path.join(tmpdir(), "vmo-embedded-"));
     const port = await findFreePort();
-    const server = spawnServer({ DATA_DIR: dataDir, PORT: String(port), HOST: "127.0.0.1" });
+    const server = spawnServer({ DATA_DIR: dataDir, PORT: String(port), HOST: "127.0.0.1" }, options);
     try {
       const ready = await waitUntilReady(server, port);
       expect(ready, server.output()).toEqual({ status: "ready", stores: { postgres: "up", dynamodb: "up" } });
       expect(processesMentioning(dataDir).length).toBeGreaterThan(0);
     } finally {
-      server.child.kill("SIGTERM");
+      stop(server);
       const code = await server.exited;
-      expect(code).toBe(0);
+      expect(code, server.output()).toBe(0);
       await new Promise((r) => setTimeout(r, 1_000));
       expect(processesMentioning(dataDir)).toEqual([]);
       await rm(dataDir, { recursive: true, force: true });
     }
+    return server.output();
+  }
+
+  it("serves with no configuration, keeps data under DATA_DIR, and leaves no process on SIGTERM", async () => {
+    await serveThenStop((server) => server.child.kill("SIGTERM"));
+  }, 90_000);
+
+  it("stops on Ctrl-C in a terminal (SIGINT to its process group) without reporting its stores as crashed", async () => {
+    // The terminal signals every process of the group: the server, and the embedded PostgreSQL it started.
+    const output = await serveThenStop((server) => process.kill(-server.child.pid!, "SIGINT"), { processGroup: true });
+    expect(output).not.toMatch(/exited .*restarting|did not start again|cannot go on/);
   }, 90_000);
 });

@@ -28,6 +28,12 @@ export interface SuperviseOptions {
 export const DEFAULT_RESTART_BACKOFF_MS = [500, 1_000, 2_000, 4_000, 8_000];
 
 export interface Supervised {
+  /**
+   * From now on an exit is the server's shutdown, not a crash: neither
+   * restarted nor reported (a terminal's Ctrl-C reaches the stores the
+   * server started in its process group as it reaches the server).
+   */
+  expectExit(): void;
   /** Stops the store (the one running now) and supervising it. */
   stop(): Promise<void>;
 }
@@ -82,10 +88,14 @@ export function supervise(first: EmbeddedProcess, options: SuperviseOptions): Su
   };
   const watching = watch();
 
+  const expectExit = () => {
+    stopping = true;
+    wake();
+  };
   return {
+    expectExit,
     stop: async () => {
-      stopping = true;
-      wake();
+      expectExit();
       await current.stop();
       await watching;
     },

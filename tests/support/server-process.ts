@@ -16,13 +16,17 @@ export interface ServerProcess {
   output(): string;
 }
 
-/** Starts `node --import tsx src/main.ts` as development (not "test": Apollo behaves differently under test), with `env` on top. */
-export function spawnServer(env: Record<string, string>): ServerProcess {
+/**
+ * Starts `node --import tsx src/main.ts` as development (not "test": Apollo behaves differently under test), with `env` on top.
+ * `processGroup`: the server leads a process group of its own, as a command run in a terminal does (what Ctrl-C signals).
+ */
+export function spawnServer(env: Record<string, string>, options: { processGroup?: boolean } = {}): ServerProcess {
   const inherited = Object.fromEntries(Object.entries(process.env).filter(([k]) => !STORE_VARIABLES.includes(k)));
   const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
     cwd: ROOT,
     env: { ...inherited, NODE_ENV: "development", LOG_LEVEL: "warn", ...env },
     stdio: ["pipe", "pipe", "pipe"],
+    detached: options.processGroup ?? false,
   });
   let output = "";
   child.stdout.on("data", (chunk) => (output += chunk));

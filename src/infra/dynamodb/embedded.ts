@@ -59,7 +59,9 @@ export async function startEmbeddedDynamo(options: EmbeddedDynamoOptions = {}): 
     "trap 'exit 0' INT TERM HUP",
     "wait $pid",
   ].join("\n");
-  const child = spawn("sh", ["-c", script], { stdio: ["pipe", "ignore", "pipe"] });
+  // Its own process group: a terminal's Ctrl-C (make run) goes to the server,
+  // which stops the emulator once in-flight requests are answered.
+  const child = spawn("sh", ["-c", script], { stdio: ["pipe", "ignore", "pipe"], detached: true });
   const exited = new Promise<string>((resolve) =>
     child.once("exit", (code, signal) => resolve(signal ? `signal ${signal}` : code === 137 ? "killed (SIGKILL)" : `exit code ${code}`)),
   );
