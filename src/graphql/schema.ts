@@ -9,6 +9,7 @@ import { LogLineResolver } from "../logs/log-line.resolver.js";
 import { JobLogSearchResolver, LogSearchResolver } from "../search/log-search.resolver.js";
 import { VmResolver } from "../vms/vm.resolver.js";
 import { authChecker } from "./auth-checker.js";
+import { callFieldResolversDirectly } from "./direct-resolvers.js";
 
 // Every feature's resolvers; the schema (and schema.graphql) is built from these.
 const RESOLVERS = [VmResolver, CommandResolver, JobResolver, LogLineResolver, JobLogSearchResolver, LogSearchResolver, LiveTailResolver, UserResolver] as const;
@@ -36,6 +37,9 @@ export function buildGraphQLSchema(): Promise<GraphQLSchema> {
     pubSub: NO_TOPICS,
     // Input rules live in the services (zod), shared with REST.
     validate: false,
+  }).then((schema) => {
+    callFieldResolversDirectly(schema);
+    return schema;
   });
   return built;
 }
