@@ -38,6 +38,8 @@ export function buildGraphQLSchema(): Promise<GraphQLSchema> {
     // Input rules live in the services (zod), shared with REST.
     validate: false,
   }).then((schema) => {
+    // Field resolvers with no middleware of their own skip type-graphql's wrapper,
+    // so a global middleware (buildSchema's globalMiddlewares) would not see them.
     callFieldResolversDirectly(schema);
     return schema;
   });
