@@ -47,11 +47,12 @@ export function callFieldResolversDirectly(schema: GraphQLSchema): string[] {
     if (!instance) instances.set(resolver.target, (instance = new (resolver.target as new () => object)()));
     const method = (instance as Record<string, (...args: unknown[]) => unknown>)[resolver.methodName]!;
     const target = instance;
-    const resolve: GraphQLFieldResolver<unknown, unknown> = (root, args, context, info) =>
-      method.apply(
-        target,
-        values.map((value) => value(root, args, context, info)),
-      );
+    // A loop, not values.map(): no closure made per call.
+    const resolve: GraphQLFieldResolver<unknown, unknown> = (root, args, context, info) => {
+      const params = new Array<unknown>(values.length);
+      for (let i = 0; i < values.length; i++) params[i] = values[i]!(root, args, context, info);
+      return method.apply(target, params);
+    };
     field.resolve = resolve;
     direct.push(`${typeName}.${resolver.schemaName}`);
   }
